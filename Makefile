@@ -1,4 +1,5 @@
 # revhook — build, test and demo targets. Only Go is needed.
+SHELL     := bash
 GO        ?= go
 BIN       ?= bin/revhook
 SECRET    ?= s3cr3t-value
@@ -29,3 +30,15 @@ bench:
 
 clean:
 	rm -rf bin report.html report.xml report.json report.md
+
+# demo: build, start the reference receiver, run the whole conformance
+# catalogue against it and write the reports (report.html, report.xml, …).
+demo: build
+	@$(BIN) receiver --addr $(DEMO_ADDR) --secret $(SECRET) --quiet & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null' EXIT; \
+	host=$(word 1,$(subst :, ,$(DEMO_ADDR))); port=$(word 2,$(subst :, ,$(DEMO_ADDR))); \
+	for i in $$(seq 100); do (exec 3<>/dev/tcp/$$host/$$port) 2>/dev/null && break; \
+	  kill -0 $$pid 2>/dev/null || { echo "demo: the receiver did not start (is $(DEMO_ADDR) in use? try make demo DEMO_ADDR=127.0.0.1:18089)"; exit 2; }; sleep 0.05; done; \
+	$(BIN) check --url http://$(DEMO_ADDR)/ --secret $(SECRET) \
+	  --report html=report.html --report junit=report.xml --report json=report.json --report markdown=report.md; \
+	code=$$?; echo; echo "reports: report.html report.xml report.json report.md"; exit $$code
