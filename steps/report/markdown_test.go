@@ -1,0 +1,87 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func markdownOf(t *testing.T, r *Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, FormatMarkdown, r))
+	return buf.String()
+}
+
+func TestMarkdownGolden(t *testing.T) {
+	golden(t, "report.golden.md", []byte(markdownOf(t, sampleReport())))
+}
+
+func TestMarkdownContent(t *testing.T) {
+	md := markdownOf(t, sampleReport())
+	tests := []struct{ name, want string }{
+		{"title", "# Webhook receiver conformance report\n"},
+		{"verdict", "**Verdict: FAIL** — 2 MUST requirements not met."},
+		{"target", "| Target | `http://127.0.0.1:8089/` |"},
+		{"encoding", "| Signature encoding | hex (detected) |"},
+		{"date", "| Date | 2026-11-23 10:00:00 UTC |"},
+		{"tool", "| Tool | revhook v0.1.0 |"},
+		{"summary", "| 7 | 2 | 2 | 1 | 1 | 1 |"},
+		{"group heading", "### SIG — Signature verification\n"},
+		{"pass row", "| VER-01 | MUST | PASS | A signed verify event gets 200 and the challenge back |"},
+		{"fail row links evidence", "| SIG-02 | MUST | **FAIL** | An event with a wrong signature is refused — [receiver answered 200 to an event signed with a wrong key](#evidence-sig-02) |"},
+		{"should miss is a warning", "| RPL-01 | SHOULD | **WARN** |"},
+		{"info", "| SEC-01 | INFO | INFO (not met) |"},
+		{"skip", "| ROB-03 | SHOULD | SKIP |"},
+		{"pipe escaped", "An unknown event type is acknowledged \\| not 5xx"},
+		{"anchor", `<a id="evidence-sig-02"></a>`},
+		{"evidence heading", "### FAIL SIG-02 — An event with a wrong signature is refused"},
+		{"request block", "```text\n> POST http://127.0.0.1:8089/\n"},
+		{"response block", "```text\n< 200 (3ms)\n"},
+		{"curl block", "```sh\ncurl -sS -X POST 'http://127.0.0.1:8089/'"},
+		{"no evidence", "No exchange was recorded for this requirement."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Contains(t, md, tt.want)
+		})
+	}
+	assert.NotContains(t, md, "### PASS", "passes have no evidence section")
+}
+
+func TestMarkdownEscaping(t *testing.T) {
+	r := sampleReport()
+	r.Requirements[1].Title = "wrong *sig* | <b>bold</b> [x](y) `c`\nsecond line"
+	r.Requirements[1].Evidence[0].Response.BodyPreview = "before\n```\nbreak out\n````\nafter"
+	md := markdownOf(t, r)
+	assert.Contains(t, md, "wrong \\*sig\\* \\| \\<b\\>bold\\</b\\> \\[x\\](y) \\`c\\` second line")
+	assert.Contains(t, md, "`````text\n< 200 (3ms)\n", "fence is longer than any backtick run in the block")
+
+	// Every fenced block is closed: fences pair up.
+	var open string
+	for _, line := range strings.Split(md, "\n") {
+		trimmed := strings.TrimRight(line, "abcdefghijklmnopqrstuvwxyz")
+		if strings.Trim(trimmed, "`") != "" || len(trimmed) < 3 {
+			continue
+		}
+		switch {
+		case open == "":
+			open = trimmed
+		case trimmed == open && line == trimmed:
+			open = ""
+		}
+	}
+	assert.Empty(t, open, "unclosed code fence")
+}
+
+func TestMarkdownZeroRequirements(t *testing.T) {
+	md := markdownOf(t, &Report{})
+	assert.Contains(t, md, "**Verdict: PASS**")
+	assert.Contains(t, md, "No requirement was selected.")
+	assert.Contains(t, md, "No requirement failed.")
+	assert.Contains(t, md, "| Target | — |")
+	assert.Contains(t, md, "| Date | unknown |")
+}
