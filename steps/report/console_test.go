@@ -1,0 +1,134 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func consoleOf(r *Report, v Verbosity) string {
+	var buf bytes.Buffer
+	WriteConsole(&buf, r, v)
+	return buf.String()
+}
+
+const sampleSummary = "verdict: FAIL — 2 passed, 2 failed (MUST), 1 warning, 1 INFO not met, 1 skipped in 1.23s\n"
+
+func TestConsoleNormal(t *testing.T) {
+	want := "" +
+		"PASS  VER-01  MUST    A signed verify event gets 200 and the challenge back\n" +
+		"FAIL  SIG-02  MUST    An event with a wrong signature is refused\n" +
+		"                      receiver answered 200 to an event signed with a wrong key\n" +
+		"FAIL  ACK-01  MUST    A valid event is acknowledged with 2xx within 3 s\n" +
+		"                      no response within 3s\n" +
+		"WARN  RPL-01  SHOULD  A correctly signed event with a stale timestamp (10 min old) is refused\n" +
+		"                      receiver answered 200 to an event timestamped 10 minutes ago\n" +
+		"SKIP  ROB-03  SHOULD  A method other than POST gets 405\n" +
+		"                      excluded by --skip\n" +
+		"INFO  SEC-01  INFO    The endpoint is served over HTTPS (not met)\n" +
+		"                      plain http (expected on loopback in development)\n" +
+		"PASS  FWD-01  MUST    An unknown event type is acknowledged | not 5xx\n" +
+		sampleSummary
+	assert.Equal(t, want, consoleOf(sampleReport(), Normal))
+}
+
+func TestConsoleQuiet(t *testing.T) {
+	want := "" +
+		"FAIL  SIG-02  MUST    An event with a wrong signature is refused\n" +
+		"                      receiver answered 200 to an event signed with a wrong key\n" +
+		"FAIL  ACK-01  MUST    A valid event is acknowledged with 2xx within 3 s\n" +
+		"                      no response within 3s\n" +
+		"WARN  RPL-01  SHOULD  A correctly signed event with a stale timestamp (10 min old) is refused\n" +
+		"                      receiver answered 200 to an event timestamped 10 minutes ago\n" +
+		sampleSummary
+	assert.Equal(t, want, consoleOf(sampleReport(), Quiet))
+}
+
+func TestConsoleVerbose(t *testing.T) {
+	out := consoleOf(sampleReport(), Verbose)
+	for _, want := range []string{
+		"                      pass  Challenge of 1 character\n",
+		"                      fail  Wrong key — answered 200\n",
+		"                      --- exchange 1 of 1 ---\n",
+		"                      > POST http://127.0.0.1:8089/\n",
+		"                      > X-DevRev-Signature: 9b1c0e3f",
+		"                      < 200 (3ms)\n",
+		"                      curl -sS -X POST",
+		"INFO  SEC-01  INFO    The endpoint is served over HTTPS (not met)\n",
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.True(t, strings.HasSuffix(out, sampleSummary))
+	// Evidence only for failures: one exchange each for SIG-02 and RPL-01.
+	assert.Equal(t, 2, strings.Count(out, "--- exchange"))
+}
+
+func TestConsoleSummaryLines(t *testing.T) {
+	pass := &Report{DurationMS: 250, Requirements: []Requirement{
+		{ID: "SIG-01", Level: LevelMust, Title: "ok", Status: StatusPass},
+		{ID: "SEC-01", Level: LevelInfo, Title: "https", Status: StatusPass},
+	}}
+	pass.Finish()
+	tests := []struct {
+		name string
+		r    *Report
+		want string
+	}{
+		{"pass with INFO met", pass, "INFO  SEC-01  INFO    https (met)\nverdict: PASS — 2 passed, 0 failed (MUST), 0 warnings, 0 skipped in 0.25s\n"},
+		{"zero requirements", &Report{}, "no requirement selected\nverdict: PASS — 0 passed, 0 failed (MUST), 0 warnings, 0 skipped in 0.00s\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := consoleOf(tt.r, Normal)
+			assert.True(t, strings.HasSuffix(out, tt.want), out)
+		})
+	}
+	WriteConsole(&bytes.Buffer{}, nil, Verbose) // no panic
+}
+
+func TestConsoleLongTitlesAndReasons(t *testing.T) {
+	r := &Report{Requirements: []Requirement{{
+		ID: "SIG-05", Level: LevelMust, Status: StatusFail,
+		Title:  strings.Repeat("long title ", 20),
+		Reason: "multi\nline\n\treason",
+	}}}
+	out := consoleOf(r, Normal)
+	first := strings.SplitN(out, "\n", 2)[0]
+	assert.LessOrEqual(t, len([]rune(first)), 22+consoleTitleWidth)
+	assert.True(t, strings.HasSuffix(first, "…"))
+	assert.Contains(t, out, "\n                      multi line reason\n")
+	assert.Contains(t, consoleOf(r, Verbose), strings.Repeat("long title ", 19)+"long title\n", "verbose keeps the whole title")
+}
+
+func TestConsoleColour(t *testing.T) {
+	// A regular file is not a terminal: no colour, whatever NO_COLOR says.
+	f, err := os.Create(filepath.Join(t.TempDir(), "out.txt"))
+	require.NoError(t, err)
+	defer f.Close()
+	assert.False(t, useColor(f))
+	assert.False(t, useColor(&bytes.Buffer{}))
+	assert.False(t, useColor((*os.File)(nil)))
+
+	c := console{color: true}
+	assert.Equal(t, "\x1b[1m\x1b[31mFAIL\x1b[0m", c.badge(BadgeFail))
+	assert.Equal(t, "PASS", console{}.badge(BadgePass))
+
+	// A terminal, when the machine has one to open.
+	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
+	if err != nil {
+		t.Log("no controlling terminal; skipping the terminal case")
+		return
+	}
+	defer tty.Close()
+	t.Setenv("TERM", "xterm")
+	t.Setenv("NO_COLOR", "")
+	os.Unsetenv("NO_COLOR")
+	assert.True(t, useColor(tty))
+	t.Setenv("NO_COLOR", "1")
+	assert.False(t, useColor(tty))
+}
