@@ -42,3 +42,9 @@ demo: build
 	$(BIN) check --url http://$(DEMO_ADDR)/ --secret $(SECRET) \
 	  --report html=report.html --report junit=report.xml --report json=report.json --report markdown=report.md; \
 	code=$$?; echo; echo "reports: report.html report.xml report.json report.md"; exit $$code
+
+# html-check: render the HTML report in headless Chromium (Debian's chromium
+# package; .ci/run installs it) and check the DOM and a screenshot.
+.PHONY: html-check
+html-check:
+	REVHOOK_REQUIRE_CHROMIUM=1 $(GO) test -count=1 -run '^TestHTMLRendersInChromium$$' -v ./steps/report/
