@@ -32,6 +32,7 @@ type Generator struct {
 	now  func() time.Time
 	prec Precision
 	seq  map[string]int // next display number per object kind
+	w    *world         // the fake org the catalogue draws on; built lazily
 }
 
 // NewGenerator returns a generator configured by o.
