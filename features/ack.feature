@@ -1,0 +1,42 @@
+Feature: Acknowledgement — every valid event gets a 2xx, quickly
+  DevRev counts a delivery as successful only when the endpoint answers with
+  a 2xx status within 3 seconds (revhook check --timeout changes the
+  deadline). Anything else — another status, a closed connection, silence —
+  is a failure: DevRev retries the event after 30 seconds and 3 minutes, and
+  a webhook that keeps failing is degraded and stops receiving events. A
+  receiver should therefore acknowledge first and process afterwards, and
+  acknowledge every event type, including the ones it ignores.
+
+  Requirements (PROTOCOL.md §2):
+    ACK-01  MUST  A valid event is acknowledged with 2xx within 3 s.
+    ACK-02  MUST  Under a burst of concurrent deliveries every one is
+                  acknowledged within 3 s.
+    ACK-03  MUST  Every subscribed event type in the catalogue is
+                  acknowledged.
+
+  @ACK-01 @must
+  Scenario Outline: a valid <type> event is acknowledged within the deadline
+    When I send a correctly signed <type> event
+    Then the receiver acknowledges it with 2xx within the deadline
+
+    Examples:
+      | type         |
+      | work_created |
+      | work_updated |
+
+  @ACK-02 @must
+  Scenario: a burst of 50 concurrent deliveries is acknowledged within the deadline
+    DevRev delivers events concurrently: a change to many work items at once
+    arrives as many simultaneous requests.
+
+    When I send 50 correctly signed work_created events at the same time
+    Then the receiver acknowledges every one with 2xx within the deadline
+
+  @ACK-03 @must
+  Scenario: one event of every type in the catalogue is acknowledged
+    The catalogue is DevRev's list of event types (revhook catalog prints
+    it). A webhook subscribed to a type receives it whether or not the
+    receiver's code does anything with it.
+
+    When I send one correctly signed event of every type in the catalogue
+    Then the receiver acknowledges every one with 2xx within the deadline

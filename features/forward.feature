@@ -1,0 +1,44 @@
+Feature: Forward compatibility — new types and new fields do not break the receiver
+  DevRev adds event types and fields over time, and a webhook subscribed to
+  a type delivers it whether or not the receiver's code handles it. An event
+  the receiver does not understand must still be acknowledged: failing it
+  with a 5xx makes DevRev retry it, and a webhook that keeps failing is
+  degraded. Unknown fields, in the envelope or inside the objects, must be
+  ignored.
+
+  Requirements (PROTOCOL.md §2):
+    FWD-01  MUST  An event type the receiver does not handle, or one new to
+                  the catalogue, is acknowledged, not failed with 5xx.
+    FWD-02  MUST  Unknown fields in the envelope or the object are
+                  tolerated.
+
+  @FWD-01 @must
+  Scenario: an event type that is not in the catalogue yet is acknowledged
+    When I send a correctly signed event of the new type "future_object_created"
+    Then the receiver acknowledges it with 2xx
+
+  @FWD-01 @must
+  Scenario Outline: a catalogue event type few receivers handle (<type>) is acknowledged
+    When I send a correctly signed <type> event
+    Then the receiver acknowledges it with 2xx
+
+    Examples:
+      | type                  |
+      | ai_agent_response     |
+      | sla_tracker_fetched   |
+      | sync_unit_updated     |
+
+  @FWD-02 @must
+  Scenario Outline: an unknown field in the <place> is tolerated
+    When I send a correctly signed work_created event with an unknown field in the <place>
+    Then the receiver acknowledges it with 2xx
+
+    Examples:
+      | place    |
+      | envelope |
+      | object   |
+
+  @FWD-02 @must
+  Scenario: an unknown field next to the challenge does not stop the verify answer
+    When I send a signed verify event with an unknown field next to the challenge
+    Then the receiver answers 200 with the same challenge as JSON

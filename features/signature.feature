@@ -1,0 +1,119 @@
+Feature: Signatures — only events signed with the webhook's secret are accepted
+  DevRev signs every delivery. The X-DevRev-Signature header holds the
+  HMAC-SHA256 of the raw request body, keyed with the webhook's secret,
+  written as lowercase hex (base64 on receivers configured for it; revhook
+  check detects which one the receiver accepts and uses it throughout).
+
+  A receiver must compute the HMAC over the exact bytes it received, before
+  parsing them, compare the whole value in constant time, and refuse the
+  event (401 or 403) when it does not match.
+
+  Every refusal scenario first shows that the receiver accepts a correctly
+  signed event: a receiver that refuses everything proves nothing by
+  refusing a bad signature, and fails these checks.
+
+  Requirements (PROTOCOL.md §2):
+    SIG-01  MUST  A correctly signed event is acknowledged with 2xx.
+    SIG-02  MUST  An event with a wrong signature is refused (non-2xx;
+                  401/403 expected).
+    SIG-03  MUST  An event without `X-DevRev-Signature` is refused.
+    SIG-04  MUST  An event whose body changed after signing (one byte) is
+                  refused.
+    SIG-05  MUST  The signature is checked over the raw bytes: correctly
+                  signed bodies with unusual whitespace, key order, escaped
+                  unicode or large numbers are accepted.
+    SIG-06  MUST  An event signed with another secret (e.g. the one before a
+                  rotation) is refused.
+    SIG-07  MUST  A truncated or prefix-only signature is refused.
+
+  @SIG-01 @must
+  Scenario Outline: a correctly signed <type> event is acknowledged
+    When I send a correctly signed <type> event
+    Then the receiver acknowledges it with 2xx
+
+    Examples:
+      | type                 |
+      | work_created         |
+      | conversation_created |
+
+  @SIG-02 @must
+  Scenario Outline: an event signed with <variant> is refused
+    Given the receiver accepts a correctly signed work_created event
+    When I send a work_created event signed with <variant>
+    Then the receiver refuses it
+
+    Examples:
+      | variant                                     |
+      | a random signature                          |
+      | the signature of another body               |
+      | a random signature behind a sha256= prefix  |
+
+  @SIG-03 @must
+  Scenario: an event without the signature header is refused
+    Given the receiver accepts a correctly signed work_created event
+    When I send a work_created event without the X-DevRev-Signature header
+    Then the receiver refuses it
+
+  @SIG-03 @must
+  Scenario: an event with an empty signature header is refused
+    Given the receiver accepts a correctly signed work_created event
+    When I send a work_created event with an empty X-DevRev-Signature header
+    Then the receiver refuses it
+
+  @SIG-04 @must
+  Scenario Outline: an event whose body changed after signing is refused (<change>)
+    Given the receiver accepts a correctly signed work_created event
+    When I sign a work_created event and then <change> before sending it
+    Then the receiver refuses it
+
+    Examples:
+      | change                                  |
+      | change one character of its title       |
+      | change one digit of its timestamp       |
+      | append a newline to its body            |
+
+  @SIG-05 @must
+  Scenario Outline: a correctly signed body written with <style> is accepted
+    DevRev's bytes are what was signed. A receiver that parses the JSON and
+    serialises it again before checking the signature gets different bytes
+    and wrongly refuses these events.
+
+    When I send a correctly signed work_created event written with <style>
+    Then the receiver acknowledges it with 2xx
+
+    Examples:
+      | style                                         |
+      | indentation, tabs and spaces around the colons |
+      | a trailing newline                            |
+      | its keys in reverse order                     |
+      | escaped unicode                               |
+      | large numbers                                 |
+
+  @SIG-06 @must
+  Scenario Outline: an event signed with <variant> is refused
+    A secret rotation leaves the old secret in the hands of whoever had it;
+    events signed with it must stop being accepted.
+
+    Given the receiver accepts a correctly signed work_created event
+    When I send a work_created event signed with <variant>
+    Then the receiver refuses it
+
+    Examples:
+      | variant                                      |
+      | another secret                               |
+      | the secret with its last character changed   |
+
+  @SIG-07 @must
+  Scenario Outline: an event signed with <variant> is refused
+    A receiver that compares only as many characters as it was given, or
+    only a prefix, can be fooled by guessing a few characters.
+
+    Given the receiver accepts a correctly signed work_created event
+    When I send a work_created event signed with <variant>
+    Then the receiver refuses it
+
+    Examples:
+      | variant                                          |
+      | the correct signature without its last character |
+      | the first half of the correct signature          |
+      | the first 8 characters of the correct signature  |
