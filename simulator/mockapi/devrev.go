@@ -1,0 +1,534 @@
+package mockapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/simulator/webhook"
+)
+
+// Validation bounds.
+const (
+	maxURLLen        = 2048
+	maxEventTypes    = 256
+	maxIDLen         = 512
+	dateLayout       = "2006-01-02T15:04:05.000Z"
+	generatedSecretN = 32
+)
+
+// hook is one DevRev-style webhook and its life cycle. Fields are guarded by
+// Server.mu.
+type hook struct {
+	id, displayID string
+	url           string
+	eventTypes    []string
+	secret        string
+	signer        *signature.Signer
+	created       time.Time
+	modified      time.Time
+	m             webhook.Machine
+	faults        Faults
+
+	// verifyGen identifies the running verify loop; results of older loops
+	// are ignored. verifyStop cancels the running loop.
+	verifyGen  uint64
+	verifyStop context.CancelFunc
+	// deliverGen identifies the current delivery period (bumped whenever
+	// queued events are failed); deliverCtx is cancelled then.
+	deliverGen    uint64
+	deliverCtx    context.Context
+	deliverCancel context.CancelFunc
+}
+
+// subscribed reports whether events of typ go to h (verify always does).
+func (h *hook) subscribed(typ string) bool {
+	if typ == "verify" {
+		return true
+	}
+	for _, t := range h.eventTypes {
+		if t == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// devUser is DevRev's dev_user summary (created_by / modified_by).
+type devUser struct {
+	Type           string         `json:"type"`
+	DisplayID      string         `json:"display_id"`
+	ID             string         `json:"id"`
+	DisplayName    string         `json:"display_name"`
+	DisplayPicture displayPicture `json:"display_picture"`
+	Email          string         `json:"email"`
+	FullName       string         `json:"full_name"`
+	State          string         `json:"state"`
+}
+
+type displayPicture struct {
+	DisplayID string      `json:"display_id"`
+	ID        string      `json:"id"`
+	File      pictureFile `json:"file"`
+}
+
+type pictureFile struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+	Size int    `json:"size"`
+}
+
+// newDevUser is the owner of the mock's token: every webhook is created and
+// modified by them.
+func newDevUser(org string) devUser {
+	return devUser{
+		Type:        "dev_user",
+		DisplayID:   "DEVU-1",
+		ID:          fmt.Sprintf("don:identity:dvrv-us-1:devo/%s:devu/1", org),
+		DisplayName: "revhook-dev",
+		DisplayPicture: displayPicture{
+			DisplayID: "ARTIFACT-1",
+			ID:        fmt.Sprintf("don:core:dvrv-us-1:devo/%s:artifact/1", org),
+			File:      pictureFile{Type: "image/png", Name: "avatar.png", Size: 2048},
+		},
+		Email:    "dev@example.com",
+		FullName: "Revhook Developer",
+		State:    "active",
+	}
+}
+
+// WebhookObject is the webhook as DevRev's API returns it (seed 001).
+type WebhookObject struct {
+	CreatedBy    devUser  `json:"created_by"`
+	CreatedDate  string   `json:"created_date"`
+	DisplayID    string   `json:"display_id"`
+	EventTypes   []string `json:"event_types"`
+	ID           string   `json:"id"`
+	ModifiedBy   devUser  `json:"modified_by"`
+	ModifiedDate string   `json:"modified_date"`
+	Secret       string   `json:"secret"`
+	Status       string   `json:"status"`
+	URL          string   `json:"url"`
+}
+
+// objectLocked renders h; s.mu must be held.
+func (s *Server) objectLocked(h *hook) WebhookObject {
+	types := append([]string{}, h.eventTypes...)
+	return WebhookObject{
+		CreatedBy: s.user, CreatedDate: h.created.UTC().Format(dateLayout),
+		DisplayID: h.displayID, EventTypes: types, ID: h.id,
+		ModifiedBy: s.user, ModifiedDate: h.modified.UTC().Format(dateLayout),
+		Secret: h.secret, Status: string(h.m.State), URL: h.url,
+	}
+}
+
+// validateURL checks a webhook URL: absolute http(s) with a host, https only
+// when required.
+func validateURL(raw string, requireHTTPS bool) *Error {
+	if raw == "" {
+		return badRequest("missing field url", "give the endpoint that receives events, e.g. http://127.0.0.1:8089/")
+	}
+	if len(raw) > maxURLLen {
+		return badRequest("invalid url", "the url is %d bytes; the limit is %d", len(raw), maxURLLen)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return badRequest("invalid url", "%v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return badRequest("invalid url", "the url must be absolute and start with http:// or https://, got %q", truncate(raw, 64))
+	}
+	if u.Hostname() == "" {
+		return badRequest("invalid url", "the url has no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return badRequest("invalid url", "port %q is out of range", p)
+		}
+	}
+	if requireHTTPS && u.Scheme != "https" {
+		return badRequest("invalid url", "the url must use https:// (the mock runs with --require-https)")
+	}
+	return nil
+}
+
+// validateEventTypes checks every type against the catalogue and drops
+// duplicates, keeping the order.
+func validateEventTypes(types []string) ([]string, *Error) {
+	if len(types) > maxEventTypes {
+		return nil, badRequest("invalid field event_types", "%d entries; the limit is %d", len(types), maxEventTypes)
+	}
+	out := make([]string, 0, len(types))
+	seen := make(map[string]bool, len(types))
+	for _, t := range types {
+		if !event.Known(t) {
+			return nil, badRequest("unknown event type "+strconv.Quote(truncate(t, 64)),
+				"event_types must name types of the catalogue (revhook catalog lists them)")
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// secretOrGenerate validates a given secret or generates one when empty.
+func (s *Server) secretOrGenerate(secret string) (string, *Error) {
+	if secret == "" {
+		if s.cfg.KeyEncoding == signature.KeyBase64 {
+			return newSecretBase64(), nil
+		}
+		return newToken(24), nil // 32 URL-safe characters
+	}
+	if err := signature.ValidateSecret(secret); err != nil {
+		return "", badRequest("invalid secret", "%v", err)
+	}
+	if s.cfg.KeyEncoding == signature.KeyBase64 {
+		if _, err := base64.StdEncoding.DecodeString(secret); err != nil {
+			return "", badRequest("invalid secret", "the mock derives keys from the secret's base64 decoding (--key-encoding base64) and this secret is not base64")
+		}
+	}
+	return secret, nil
+}
+
+func newSecretBase64() string {
+	b := []byte(newToken(18)) // 24 URL-safe characters from 18 random bytes
+	// Re-encode in the standard alphabet so the secret decodes as standard base64.
+	raw, _ := base64.RawURLEncoding.DecodeString(string(b))
+	return base64.StdEncoding.EncodeToString(raw)
+}
+
+// createRequest is webhooks.create's body.
+type createRequest struct {
+	EventTypes []string `json:"event_types"`
+	URL        string   `json:"url"`
+	Secret     string   `json:"secret"`
+}
+
+func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
+	body, e := readBody(r, s.cfg.MaxBodyBytes)
+	if e != nil {
+		return e
+	}
+	var req createRequest
+	if e := decodeJSON(body, &req, false); e != nil {
+		return e
+	}
+	if e := validateURL(req.URL, s.cfg.RequireHTTPS); e != nil {
+		return e
+	}
+	types, e := validateEventTypes(req.EventTypes)
+	if e != nil {
+		return e
+	}
+	secret, e := s.secretOrGenerate(req.Secret)
+	if e != nil {
+		return e
+	}
+	signer, err := signature.NewSigner(secret, s.cfg.Encoding, s.cfg.KeyEncoding)
+	if err != nil {
+		return badRequest("invalid secret", "%v", err)
+	}
+	now := s.clk.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable, Message: "the mock is shutting down", Detail: "no new webhooks"}
+	}
+	s.display++
+	h := &hook{
+		id: s.gen.WebhookID(), displayID: fmt.Sprintf("webhook-%d", s.display),
+		url: req.URL, eventTypes: types, secret: secret, signer: signer,
+		created: now, modified: now, m: webhook.New(s.cfg.DegradedAfter),
+	}
+	s.hooks[h.id] = h
+	s.order = append(s.order, h.id)
+	s.addEntry(deliverylog.Entry{Kind: KindTransition, WebhookID: h.id, To: string(webhook.Unverified),
+		Message: fmt.Sprintf("created %s for %s: verification starts", h.displayID, h.url)})
+	s.startVerifyLocked(h)
+	writeJSON(w, http.StatusCreated, map[string]any{"webhook": s.objectLocked(h)})
+	return nil
+}
+
+// idRequest is the body of webhooks.get and webhooks.delete.
+type idRequest struct {
+	ID string `json:"id"`
+}
+
+// lookupLocked finds a webhook by DON id or display id; s.mu must be held.
+func (s *Server) lookupLocked(id string) (*hook, *Error) {
+	if id == "" {
+		return nil, badRequest("missing field id", "give the webhook's id (or display id)")
+	}
+	if len(id) > maxIDLen {
+		return nil, badRequest("invalid id", "the id is %d bytes; the limit is %d", len(id), maxIDLen)
+	}
+	if h, ok := s.hooks[id]; ok {
+		return h, nil
+	}
+	for _, h := range s.hooks {
+		if h.displayID == id {
+			return h, nil
+		}
+	}
+	return nil, notFound("webhook not found", "no webhook has id %q", truncate(id, 128))
+}
+
+func (s *Server) readID(r *http.Request) (string, *Error) {
+	if r.Method == http.MethodGet {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return "", badRequest("malformed query string", "%v", err)
+		}
+		return q.Get("id"), nil
+	}
+	body, e := readBody(r, s.cfg.MaxBodyBytes)
+	if e != nil {
+		return "", e
+	}
+	var req idRequest
+	if e := decodeJSON(body, &req, false); e != nil {
+		return "", e
+	}
+	return req.ID, nil
+}
+
+func (s *Server) webhooksGet(w http.ResponseWriter, r *http.Request) *Error {
+	id, e := s.readID(r)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, e := s.lookupLocked(id)
+	if e != nil {
+		return e
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhook": s.objectLocked(h)})
+	return nil
+}
+
+// listRequest is webhooks.list's body (all fields optional).
+type listRequest struct {
+	Limit *int `json:"limit"`
+}
+
+func (s *Server) webhooksList(w http.ResponseWriter, r *http.Request) *Error {
+	var req listRequest
+	if r.Method == http.MethodPost {
+		body, e := readBody(r, s.cfg.MaxBodyBytes)
+		if e != nil {
+			return e
+		}
+		if e := decodeJSON(body, &req, true); e != nil {
+			return e
+		}
+	} else if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return badRequest("invalid limit", "limit must be a whole number, got %q", truncate(v, 32))
+		}
+		req.Limit = &n
+	}
+	if req.Limit != nil && *req.Limit < 0 {
+		return badRequest("invalid limit", "limit must not be negative")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]WebhookObject, 0, len(s.order))
+	for _, id := range s.order {
+		if req.Limit != nil && *req.Limit > 0 && len(out) >= *req.Limit {
+			break
+		}
+		out = append(out, s.objectLocked(s.hooks[id]))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
+	return nil
+}
+
+// eventTypesUpdate is webhooks.update's event_types: DevRev's object
+// {"add": [...], "remove": [...], "set": [...]}, or a plain array meaning set.
+type eventTypesUpdate struct {
+	Add    []string `json:"add"`
+	Remove []string `json:"remove"`
+	Set    []string `json:"set"`
+	hasSet bool
+}
+
+// UnmarshalJSON accepts the object form and the array form.
+func (u *eventTypesUpdate) UnmarshalJSON(b []byte) error {
+	b = []byte(strings.TrimSpace(string(b)))
+	if len(b) > 0 && b[0] == '[' {
+		if err := json.Unmarshal(b, &u.Set); err != nil {
+			return &fieldError{"event_types", "expected an array of strings or {\"add\",\"remove\",\"set\"}"}
+		}
+		u.hasSet = true
+		return nil
+	}
+	type plain struct {
+		Add    []string  `json:"add"`
+		Remove []string  `json:"remove"`
+		Set    *[]string `json:"set"`
+	}
+	var p plain
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return &fieldError{"event_types", "expected an array of strings or an object with add, remove and set arrays of strings"}
+	}
+	u.Add, u.Remove = p.Add, p.Remove
+	if p.Set != nil {
+		u.Set, u.hasSet = *p.Set, true
+	}
+	return nil
+}
+
+// updateRequest is webhooks.update's body (seed 003).
+type updateRequest struct {
+	ID         string            `json:"id"`
+	Action     *string           `json:"action"`
+	EventTypes *eventTypesUpdate `json:"event_types"`
+	Secret     *string           `json:"secret"`
+	URL        *string           `json:"url"`
+}
+
+func (s *Server) webhooksUpdate(w http.ResponseWriter, r *http.Request) *Error {
+	body, e := readBody(r, s.cfg.MaxBodyBytes)
+	if e != nil {
+		return e
+	}
+	var req updateRequest
+	if e := decodeJSON(body, &req, false); e != nil {
+		return e
+	}
+	if req.Action != nil && *req.Action != "activate" && *req.Action != "deactivate" {
+		return badRequest("invalid action", "action must be \"activate\" or \"deactivate\", got %q", truncate(*req.Action, 32))
+	}
+	if req.URL != nil {
+		if e := validateURL(*req.URL, s.cfg.RequireHTTPS); e != nil {
+			return e
+		}
+	}
+	var newSecret string
+	if req.Secret != nil {
+		sec, e := s.secretOrGenerate(*req.Secret)
+		if e != nil {
+			return e
+		}
+		newSecret = sec
+	}
+	var add, remove, set []string
+	if req.EventTypes != nil {
+		var e *Error
+		if add, e = validateEventTypes(req.EventTypes.Add); e != nil {
+			return e
+		}
+		if remove, e = validateEventTypes(req.EventTypes.Remove); e != nil {
+			return e
+		}
+		if set, e = validateEventTypes(req.EventTypes.Set); e != nil {
+			return e
+		}
+	}
+	var signer *signature.Signer
+	if newSecret != "" {
+		var err error
+		if signer, err = signature.NewSigner(newSecret, s.cfg.Encoding, s.cfg.KeyEncoding); err != nil {
+			return badRequest("invalid secret", "%v", err)
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, e := s.lookupLocked(req.ID)
+	if e != nil {
+		return e
+	}
+	if req.EventTypes != nil {
+		types := h.eventTypes
+		if req.EventTypes.hasSet {
+			types = set
+		}
+		types = mergeTypes(types, add, remove)
+		if len(types) > maxEventTypes {
+			return badRequest("invalid field event_types", "%d entries; the limit is %d", len(types), maxEventTypes)
+		}
+		h.eventTypes = types
+	}
+	changed := []string{}
+	if req.URL != nil && *req.URL != h.url {
+		h.url = *req.URL
+		changed = append(changed, "url")
+	}
+	if signer != nil && newSecret != h.secret {
+		h.secret, h.signer = newSecret, signer
+		changed = append(changed, "secret")
+	}
+	h.modified = s.clk.Now()
+	if len(changed) > 0 {
+		s.applyLocked(h, webhook.Changed, strings.Join(changed, " and ")+" changed")
+	}
+	if req.Action != nil {
+		in := webhook.Activate
+		if *req.Action == "deactivate" {
+			in = webhook.Deactivate
+		}
+		s.applyLocked(h, in, "action "+*req.Action)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhook": s.objectLocked(h)})
+	return nil
+}
+
+// mergeTypes returns base plus add minus remove, without duplicates.
+func mergeTypes(base, add, remove []string) []string {
+	drop := make(map[string]bool, len(remove))
+	for _, t := range remove {
+		drop[t] = true
+	}
+	out := make([]string, 0, len(base)+len(add))
+	seen := make(map[string]bool)
+	for _, list := range [][]string{base, add} {
+		for _, t := range list {
+			if !drop[t] && !seen[t] {
+				seen[t] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) webhooksDelete(w http.ResponseWriter, r *http.Request) *Error {
+	id, e := s.readID(r)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, e := s.lookupLocked(id)
+	if e != nil {
+		return e
+	}
+	s.stopVerifyLocked(h)
+	s.failQueuedLocked(h)
+	delete(s.hooks, h.id)
+	for i, o := range s.order {
+		if o == h.id {
+			s.order = append(s.order[:i], s.order[i+1:]...)
+			break
+		}
+	}
+	s.note(h.id, "", fmt.Sprintf("deleted %s: no further deliveries", h.displayID))
+	writeJSON(w, http.StatusOK, map[string]any{})
+	return nil
+}

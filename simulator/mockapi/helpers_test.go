@@ -1,0 +1,99 @@
+package mockapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/revhook/revhook/simulator/clock"
+	"github.com/revhook/revhook/simulator/delivery"
+)
+
+const testToken = "test-token-123"
+
+// offline is a poster that never touches the network: every request fails.
+type offline struct{}
+
+func (offline) Post(context.Context, string, []byte, http.Header) delivery.Response {
+	return delivery.Response{Err: errOffline}
+}
+
+var errOffline = &offlineErr{}
+
+type offlineErr struct{}
+
+func (*offlineErr) Error() string { return "offline test poster" }
+
+// newOffline returns a server whose verify requests never leave the process,
+// on a fake clock that never moves unless the test moves it.
+func newOffline(t testing.TB, mods ...func(*Config)) (*Server, *clock.Fake) {
+	t.Helper()
+	fake := clock.NewFake(time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC))
+	cfg := Config{Token: testToken, Clock: fake, Seed: 7, Org: "TESTORG"}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	s, err := New(cfg)
+	require.NoError(t, err)
+	s.poster = offline{}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		require.NoError(t, s.Close(ctx))
+	})
+	return s, fake
+}
+
+// call sends one request to the handler. auth "" sends no Authorization.
+func call(s http.Handler, method, target, auth, body string) *httptest.ResponseRecorder {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, rd)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+func bearer() string { return "Bearer " + testToken }
+
+// decode parses a JSON object answer.
+func decode(t testing.TB, rec *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), "body: %s", rec.Body.String())
+	return out
+}
+
+// requireError checks the seeds' error shape.
+func requireError(t testing.TB, rec *httptest.ResponseRecorder, status int, typ string) map[string]any {
+	t.Helper()
+	require.Equal(t, status, rec.Code, "body: %s", rec.Body.String())
+	require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	body := decode(t, rec)
+	require.Equal(t, typ, body["type"], "body: %s", rec.Body.String())
+	require.NotEmpty(t, body["message"])
+	require.NotEmpty(t, body["detail"])
+	return body
+}
+
+// create registers a webhook and returns its object.
+func create(t testing.TB, s http.Handler, url string, types ...string) map[string]any {
+	t.Helper()
+	b, _ := json.Marshal(map[string]any{"url": url, "event_types": types})
+	rec := call(s, http.MethodPost, "/webhooks.create", bearer(), string(b))
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	return decode(t, rec)["webhook"].(map[string]any)
+}

@@ -1,0 +1,318 @@
+package mockapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/revhook/revhook/simulator/delivery"
+	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/simulator/webhook"
+)
+
+// previewBytes bounds the response preview kept in the log.
+const previewBytes = 256
+
+// applyLocked feeds in to h's machine, logs a transition and carries out the
+// step's actions. s.mu must be held.
+func (s *Server) applyLocked(h *hook, in webhook.Input, why string) webhook.Step {
+	n, st := h.m.Next(in)
+	h.m = n
+	if st.Changed() {
+		msg := st.Reason
+		if why != "" {
+			msg = why + ": " + st.Reason
+		}
+		s.addEntry(deliverylog.Entry{Kind: KindTransition, WebhookID: h.id, From: string(st.From), To: string(st.To), Message: msg})
+	}
+	for _, a := range st.Actions {
+		switch a {
+		case webhook.StartVerify:
+			s.startVerifyLocked(h)
+		case webhook.StartReverify:
+			s.startReverifyLocked(h)
+		case webhook.StopVerify:
+			s.stopVerifyLocked(h)
+		case webhook.FailQueued:
+			s.failQueuedLocked(h)
+		}
+	}
+	return st
+}
+
+// stopVerifyLocked abandons h's running verify loop, if any.
+func (s *Server) stopVerifyLocked(h *hook) {
+	h.verifyGen++
+	if h.verifyStop != nil {
+		h.verifyStop()
+		h.verifyStop = nil
+	}
+}
+
+// failQueuedLocked cancels every queued or retrying delivery of h: they end
+// without another invocation (an attempt in flight is aborted and recorded).
+func (s *Server) failQueuedLocked(h *hook) {
+	h.deliverGen++
+	if h.deliverCancel != nil {
+		h.deliverCancel()
+		h.deliverCtx, h.deliverCancel = nil, nil
+	}
+}
+
+// deliveryCtxLocked returns the context of h's current delivery period.
+func (s *Server) deliveryCtxLocked(h *hook) (context.Context, uint64) {
+	if h.deliverCtx == nil {
+		h.deliverCtx, h.deliverCancel = context.WithCancel(s.root)
+	}
+	return h.deliverCtx, h.deliverGen
+}
+
+// verifyTarget is what a verify loop needs of its webhook, copied under the
+// lock so the loop never reads h unguarded.
+type verifyTarget struct {
+	id, url string
+	signer  *signature.Signer
+	gen     uint64
+}
+
+func (s *Server) verifyTargetLocked(h *hook) (context.Context, verifyTarget) {
+	s.stopVerifyLocked(h)
+	ctx, cancel := context.WithCancel(s.root)
+	h.verifyStop = cancel
+	return ctx, verifyTarget{id: h.id, url: h.url, signer: h.signer, gen: h.verifyGen}
+}
+
+// startVerifyLocked starts verification with a fresh window: a verify
+// request now, again every VerifyEvery, until VerifyWindow has passed.
+func (s *Server) startVerifyLocked(h *hook) {
+	if s.closed {
+		return
+	}
+	ctx, t := s.verifyTargetLocked(h)
+	// The window starts now, at the create/update request.
+	window := s.clk.NewTimer(s.cfg.VerifyWindow)
+	s.wg.Add(1)
+	s.addWaitsLocked(2)
+	go func() {
+		defer s.wg.Done()
+		defer s.addWaits(-2)
+		defer window.Stop()
+		s.verifyLoop(ctx, t, window.C())
+	}()
+}
+
+func (s *Server) verifyLoop(ctx context.Context, t verifyTarget, window <-chan time.Time) {
+	challenge := s.gen.Challenge()
+	ev := s.gen.Verify(t.id, challenge)
+	body, err := ev.Encode()
+	if err != nil {
+		s.note(t.id, ev.ID, "could not encode the verify event: "+err.Error())
+		return
+	}
+	for attempt := 1; ; attempt++ {
+		if s.verifyOnce(ctx, t, ev, body, challenge, attempt) {
+			s.verifyResult(t, webhook.Verified, "")
+			return
+		}
+		next := s.clk.NewTimer(s.cfg.VerifyEvery)
+		select {
+		case <-ctx.Done():
+			next.Stop()
+			return
+		case <-window:
+			next.Stop()
+			s.verifyResult(t, webhook.VerifyExpired, fmt.Sprintf("%d verify attempts in %s", attempt, s.cfg.VerifyWindow))
+			return
+		case <-next.C():
+		}
+		// A retry falling due together with the window's end is not made.
+		select {
+		case <-window:
+			s.verifyResult(t, webhook.VerifyExpired, fmt.Sprintf("%d verify attempts in %s", attempt, s.cfg.VerifyWindow))
+			return
+		default:
+		}
+	}
+}
+
+// startReverifyLocked starts the degraded state's periodic verify: one
+// verify request every ReverifyEvery until one is answered correctly.
+func (s *Server) startReverifyLocked(h *hook) {
+	if s.closed {
+		return
+	}
+	ctx, t := s.verifyTargetLocked(h)
+	s.wg.Add(1)
+	s.addWaitsLocked(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.addWaits(-1)
+		for round := 1; ; round++ {
+			if clockSleep(ctx, s, s.cfg.ReverifyEvery) != nil {
+				return
+			}
+			challenge := s.gen.Challenge()
+			ev := s.gen.Verify(t.id, challenge)
+			body, err := ev.Encode()
+			if err != nil {
+				s.note(t.id, ev.ID, "could not encode the verify event: "+err.Error())
+				return
+			}
+			if s.verifyOnce(ctx, t, ev, body, challenge, 1) {
+				s.verifyResult(t, webhook.Verified, fmt.Sprintf("re-verify %d", round))
+				return
+			}
+		}
+	}()
+}
+
+func clockSleep(ctx context.Context, s *Server, d time.Duration) error {
+	t := s.clk.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C():
+		return nil
+	}
+}
+
+// verifyOnce sends one verify request and logs it; it reports whether the
+// endpoint answered 200 with the same challenge.
+func (s *Server) verifyOnce(ctx context.Context, t verifyTarget, ev event.Event, body []byte, challenge string, attempt int) bool {
+	hdr := http.Header{}
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set(signature.Header, t.signer.Sign(body))
+	at := s.clk.Now()
+	resp := s.poster.Post(ctx, t.url, body, hdr)
+	ok, reason := verifyAnswer(resp, challenge)
+	if ctx.Err() != nil && !ok {
+		reason = "aborted: " + reason
+	}
+	s.addEntry(deliverylog.Entry{
+		Time: at, Kind: KindAttempt, WebhookID: t.id, EventID: ev.ID, EventType: "verify",
+		Attempt: attempt, Status: resp.Status, LatencyMS: resp.Latency.Milliseconds(),
+		Error: reason, ResponsePreview: preview(resp.Body, previewBytes), Delivered: ok,
+	})
+	return ok
+}
+
+// verifyAnswer checks a verify response: 200 and a JSON object whose
+// "challenge" is exactly the one sent.
+func verifyAnswer(resp delivery.Response, challenge string) (bool, string) {
+	if resp.Err != nil {
+		return false, resp.Err.Error()
+	}
+	if resp.Status != http.StatusOK {
+		return false, fmt.Sprintf("verify answered %d, want 200", resp.Status)
+	}
+	var got struct {
+		Challenge *string `json:"challenge"`
+	}
+	if err := json.Unmarshal(bytes.TrimSpace(resp.Body), &got); err != nil {
+		return false, "verify answer is not a JSON object with a challenge: " + truncate(err.Error(), 80)
+	}
+	if got.Challenge == nil {
+		return false, "verify answer has no \"challenge\" field"
+	}
+	if *got.Challenge != challenge {
+		return false, "verify answer echoed a different challenge"
+	}
+	return true, ""
+}
+
+// verifyResult applies a verify outcome if the loop that produced it is
+// still h's current one.
+func (s *Server) verifyResult(t verifyTarget, in webhook.Input, why string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.hooks[t.id]
+	if !ok || h.verifyGen != t.gen || s.closed {
+		return
+	}
+	st := s.applyLocked(h, in, why)
+	if !st.Changed() && in == webhook.VerifyExpired {
+		s.note(h.id, "", st.Reason+" ("+why+"); object events are not delivered")
+	}
+}
+
+// deliverAllLocked runs jobs for h through a delivery engine in the
+// background. Results feed h's machine unless h has left that delivery
+// period. s.mu must be held.
+func (s *Server) deliverAllLocked(ctx context.Context, webhookID string, gen uint64, jobs []delivery.Job, f Faults) {
+	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
+	eng := delivery.New(delivery.Config{
+		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: s.cfg.Concurrency,
+		DuplicateRate: f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
+		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID)) },
+	})
+	s.wg.Add(1)
+	s.addWaitsLocked(len(jobs))
+	go func() {
+		defer s.wg.Done()
+		reported := 0
+		eng.DeliverAll(ctx, jobs, func(r delivery.Result) {
+			reported++
+			s.deliveryResult(webhookID, gen, r)
+		})
+		// Jobs never dispatched (ctx ended first) get no onResult call.
+		s.addWaits(reported - len(jobs))
+	}()
+}
+
+func attemptEntry(a delivery.Attempt, webhookID string) deliverylog.Entry {
+	if a.WebhookID == "" {
+		a.WebhookID = webhookID
+	}
+	return deliverylog.FromAttempt(a)
+}
+
+// deliveryResult applies one event's outcome to its webhook.
+func (s *Server) deliveryResult(webhookID string, gen uint64, r delivery.Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer s.addWaitsLocked(-1)
+	h, ok := s.hooks[webhookID]
+	evID := r.Job.Event.ID
+	switch {
+	case s.closed:
+		if !r.Delivered {
+			s.note(webhookID, evID, "not delivered: the mock shut down")
+		}
+	case !ok:
+		if !r.Delivered {
+			s.note(webhookID, evID, "not delivered: the webhook was deleted")
+		}
+	case h.deliverGen != gen:
+		if !r.Delivered {
+			s.note(webhookID, evID, fmt.Sprintf("failed without further invocation: the webhook is %s", h.m.State))
+		}
+	case r.Delivered:
+		s.applyLocked(h, webhook.EventDelivered, "")
+	case !r.Exhausted():
+		msg := "not delivered"
+		if r.Err != nil {
+			msg += ": " + r.Err.Error()
+		}
+		s.note(webhookID, evID, msg)
+	default:
+		st := s.applyLocked(h, webhook.EventExhausted, fmt.Sprintf("event %s", shortID(evID)))
+		if !st.Changed() {
+			s.note(webhookID, evID, fmt.Sprintf("exhausted its %d attempts: %s", len(r.Attempts), st.Reason))
+		}
+	}
+}
+
+// shortID returns the last segment of a DON id.
+func shortID(id string) string {
+	if i := strings.LastIndexByte(id, '/'); i >= 0 && i+1 < len(id) {
+		return id[i+1:]
+	}
+	return id
+}

@@ -1,0 +1,408 @@
+// Package mockapi is the mock DevRev that `revhook serve` runs: an
+// http.Handler serving DevRev's webhooks REST API (POST /webhooks.<verb>,
+// PROTOCOL.md §1.4), the second vendor's Revont-style API (/v1/webhooks,
+// §1.5) and the simulator's own endpoints under /simulator/ (trigger events,
+// read the delivery log, set per-webhook faults), and driving each webhook's
+// life cycle (simulator/webhook) with real deliveries: the verify handshake
+// and its 3 min window, retries on the 0 s / 30 s / 3 min schedule, the 3 s
+// deadline, the degraded state and its periodic re-verify.
+//
+// Every protocol delay waits on Config.Clock, so the whole life cycle runs
+// scaled (clock.Scaled) or by hand (clock.Fake).
+package mockapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/revhook/revhook/simulator/clock"
+	"github.com/revhook/revhook/simulator/delivery"
+	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/simulator/webhook"
+)
+
+// Protocol defaults (PROTOCOL.md §1.2–1.3); every one is a Config field.
+const (
+	// DefaultVerifyWindow is how long after create/update verify is retried.
+	DefaultVerifyWindow = 3 * time.Minute
+	// DefaultVerifyEvery is the pause between verify attempts inside the
+	// window (project choice: the docs only say "retried until 3 minutes").
+	DefaultVerifyEvery = 30 * time.Second
+	// DefaultReverifyEvery is the period of verify requests while degraded.
+	DefaultReverifyEvery = 60 * time.Second
+	// DefaultLogSize is the delivery log's ring-buffer capacity.
+	DefaultLogSize = 10000
+	// DefaultMaxCount bounds the events one trigger call may ask for.
+	DefaultMaxCount = 1000
+	// DefaultConcurrency is the delivery worker pool of one trigger call.
+	DefaultConcurrency = 16
+)
+
+// Log entry kinds (deliverylog.Entry.Kind).
+const (
+	KindAttempt    = deliverylog.KindAttempt
+	KindTransition = deliverylog.KindTransition
+	KindNote       = deliverylog.KindNote
+)
+
+// Config configures a Server. Token is required; zero fields get defaults.
+type Config struct {
+	// Token is the API token every request must present as
+	// "Authorization: Bearer <token>" (a bare "<token>" is accepted too, so
+	// the curl of DevRev's getting-started guide works verbatim).
+	Token string
+	// Clock times every protocol delay; clock.Real when nil. Use
+	// clock.Scaled to speed the protocol up, clock.Fake in tests.
+	Clock clock.Clock
+	// Client posts verify requests and events; a client with the 3 s
+	// deadline when nil.
+	Client *delivery.Client
+	// Schedule is the pause before each retry of an event;
+	// delivery.DefaultSchedule (30 s, 3 min) when nil.
+	Schedule []time.Duration
+	// VerifyWindow is how long after a create/update verify is retried.
+	VerifyWindow time.Duration
+	// VerifyEvery is the pause between verify attempts inside the window.
+	VerifyEvery time.Duration
+	// DegradedAfter is how many consecutive exhausted events degrade a webhook.
+	DegradedAfter int
+	// ReverifyEvery is the period of verify requests while degraded.
+	ReverifyEvery time.Duration
+	// RequireHTTPS refuses http:// webhook URLs in webhooks.create/update.
+	RequireHTTPS bool
+	// Encoding of X-DevRev-Signature (hex by default).
+	Encoding signature.Encoding
+	// KeyEncoding says how a secret becomes the HMAC key (raw by default).
+	KeyEncoding signature.KeyEncoding
+	// Precision of event timestamps (nanoseconds by default).
+	Precision event.Precision
+	// Seed makes ids and payloads deterministic; 0 picks one at random.
+	Seed uint64
+	// Org is the dev org in DON ids; generated when empty.
+	Org string
+	// Concurrency is the worker pool of one trigger call's deliveries.
+	Concurrency int
+	// MaxBodyBytes bounds request bodies (413 above it).
+	MaxBodyBytes int64
+	// MaxCount bounds "count" of one trigger call.
+	MaxCount int
+	// Log is the delivery log; a new one of LogSize entries when nil.
+	Log *deliverylog.Log
+	// LogSize is the capacity of the log created when Log is nil.
+	LogSize int
+	// OnEntry is called with every entry added to the delivery log (serve
+	// prints them). It must not call back into the Server.
+	OnEntry func(deliverylog.Entry)
+}
+
+// poster sends one request; *delivery.Client is one. Tests swap it to keep
+// fuzzed URLs off the network.
+type poster interface {
+	Post(ctx context.Context, url string, body []byte, header http.Header) delivery.Response
+}
+
+// Server is the mock DevRev. It is an http.Handler; Close stops its
+// background work.
+type Server struct {
+	cfg    Config
+	clk    clock.Clock
+	client *delivery.Client
+	poster poster
+	gen    *event.Generator
+	log    *deliverylog.Log
+
+	root   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	seq    atomic.Uint64 // seeds of per-trigger engines
+	reqs   atomic.Uint64 // reference ids of internal errors
+
+	mu       sync.Mutex
+	closed   bool
+	waits    int              // timers background work holds when idle (see Pending)
+	waitsCh  chan struct{}    // closed and replaced whenever waits changes
+	hooks    map[string]*hook // by DON id
+	order    []string         // DON ids in creation order
+	display  int              // last display number
+	revont   map[string]*revontHook
+	revOrder []string
+	user     devUser
+}
+
+// New returns a Server configured by cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("mockapi: Config.Token is required")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	if cfg.Client == nil {
+		cfg.Client = delivery.NewClient(delivery.ClientOptions{})
+	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = delivery.DefaultSchedule()
+	}
+	for i, d := range cfg.Schedule {
+		if d < 0 {
+			return nil, fmt.Errorf("mockapi: retry schedule step %d is negative (%s)", i+1, d)
+		}
+	}
+	if cfg.VerifyWindow <= 0 {
+		cfg.VerifyWindow = DefaultVerifyWindow
+	}
+	if cfg.VerifyEvery <= 0 {
+		cfg.VerifyEvery = DefaultVerifyEvery
+	}
+	if cfg.DegradedAfter <= 0 {
+		cfg.DegradedAfter = webhook.DefaultDegradedAfter
+	}
+	if cfg.ReverifyEvery <= 0 {
+		cfg.ReverifyEvery = DefaultReverifyEvery
+	}
+	if cfg.Encoding == "" {
+		cfg.Encoding = signature.Hex
+	}
+	if _, err := signature.ParseEncoding(string(cfg.Encoding)); err != nil {
+		return nil, fmt.Errorf("mockapi: %w", err)
+	}
+	if cfg.KeyEncoding == "" {
+		cfg.KeyEncoding = signature.KeyRaw
+	}
+	if _, err := signature.ParseKeyEncoding(string(cfg.KeyEncoding)); err != nil {
+		return nil, fmt.Errorf("mockapi: %w", err)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxCount <= 0 {
+		cfg.MaxCount = DefaultMaxCount
+	}
+	if cfg.Log == nil {
+		if cfg.LogSize <= 0 {
+			cfg.LogSize = DefaultLogSize
+		}
+		cfg.Log = deliverylog.New(cfg.LogSize)
+	}
+	s := &Server{
+		cfg:     cfg,
+		clk:     cfg.Clock,
+		client:  cfg.Client,
+		poster:  cfg.Client,
+		log:     cfg.Log,
+		hooks:   make(map[string]*hook),
+		revont:  make(map[string]*revontHook),
+		waitsCh: make(chan struct{}),
+	}
+	s.gen = event.NewGenerator(event.Options{Seed: cfg.Seed, Org: cfg.Org, Precision: cfg.Precision, Now: cfg.Clock.Now})
+	s.user = newDevUser(s.gen.Org())
+	s.root, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Log returns the delivery log.
+func (s *Server) Log() *deliverylog.Log { return s.log }
+
+// Org returns the dev org used in DON ids.
+func (s *Server) Org() string { return s.gen.Org() }
+
+// Close stops the mock: API requests get 503 from now on, verify loops and
+// retries stop, and in-flight attempts are cancelled (the engine records
+// them as aborted). It waits for background work to end or ctx to be done.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		s.cancel()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("mockapi: background deliveries still running at shutdown: %w", ctx.Err())
+	}
+}
+
+// Pending reports how many clock timers the mock's background work (verify
+// loops, re-verify loops, events being delivered) holds when every part of
+// it is blocked on its clock, and a channel closed at the next change of
+// that number. A windowed verify loop holds two (the window and the next
+// retry), a degraded re-verify loop one, an event being delivered one (its
+// retry wait). When a clock.Fake's Waiters equals the count, nothing is in
+// flight: tests use it to know the mock is idle before advancing time.
+func (s *Server) Pending() (waits int, changed <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waits, s.waitsCh
+}
+
+// addWaitsLocked changes the Pending count; s.mu must be held.
+func (s *Server) addWaitsLocked(n int) {
+	if n == 0 {
+		return
+	}
+	s.waits += n
+	close(s.waitsCh)
+	s.waitsCh = make(chan struct{})
+}
+
+func (s *Server) addWaits(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.addWaitsLocked(n)
+}
+
+// route is one endpoint: its methods and handler.
+type route struct {
+	methods []string
+	auth    bool
+	handle  func(w http.ResponseWriter, r *http.Request) *Error
+}
+
+func (s *Server) routes(path string) (route, bool) {
+	switch path {
+	case "/":
+		return route{[]string{http.MethodGet}, false, s.index}, true
+	case "/webhooks.create":
+		return route{[]string{http.MethodPost}, true, s.webhooksCreate}, true
+	case "/webhooks.get":
+		return route{[]string{http.MethodPost, http.MethodGet}, true, s.webhooksGet}, true
+	case "/webhooks.list":
+		return route{[]string{http.MethodPost, http.MethodGet}, true, s.webhooksList}, true
+	case "/webhooks.update":
+		return route{[]string{http.MethodPost}, true, s.webhooksUpdate}, true
+	case "/webhooks.delete":
+		return route{[]string{http.MethodPost}, true, s.webhooksDelete}, true
+	case "/v1/webhooks":
+		return route{[]string{http.MethodGet, http.MethodPost}, true, s.revontCollection}, true
+	case "/simulator/events":
+		return route{[]string{http.MethodPost}, true, s.simEvents}, true
+	case "/simulator/deliveries":
+		return route{[]string{http.MethodGet}, true, s.simDeliveries}, true
+	case "/simulator/faults":
+		return route{[]string{http.MethodPost}, true, s.simFaults}, true
+	}
+	if id, ok := strings.CutPrefix(path, "/v1/webhooks/"); ok && id != "" && !strings.Contains(id, "/") {
+		return route{[]string{http.MethodDelete}, true, s.revontDelete}, true
+	}
+	return route{}, false
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			ref := fmt.Sprintf("ref-%d", s.reqs.Add(1))
+			s.note("", "", fmt.Sprintf("internal error %s on %s %s: %v\n%s", ref, r.Method, r.URL.Path, v, debug.Stack()))
+			writeError(w, &Error{Status: http.StatusInternalServerError, Type: TypeInternalError,
+				Message: "internal error", Detail: "the mock failed; please report it", ReferenceID: ref})
+		}
+	}()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		w.Header().Set("Connection", "close")
+		writeError(w, &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable,
+			Message: "the mock is shutting down", Detail: "retry against a running revhook serve"})
+		return
+	}
+	rt, ok := s.routes(r.URL.Path)
+	if !ok {
+		writeError(w, notFound("no such endpoint", "%s %s is not served by the mock (see GET /)", r.Method, r.URL.Path))
+		return
+	}
+	allowed := false
+	for _, m := range rt.methods {
+		allowed = allowed || r.Method == m
+	}
+	if !allowed {
+		w.Header().Set("Allow", strings.Join(rt.methods, ", "))
+		writeError(w, methodNotAllowed(r.Method, r.URL.Path, rt.methods))
+		return
+	}
+	if rt.auth {
+		if e := s.authenticate(r); e != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="revhook"`)
+			writeError(w, e)
+			return
+		}
+	}
+	if e := rt.handle(w, r); e != nil {
+		writeError(w, e)
+	}
+}
+
+// authenticate accepts "Bearer <token>" (scheme case-insensitive) or the
+// bare token, compared in constant time.
+func (s *Server) authenticate(r *http.Request) *Error {
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
+	if h == "" {
+		return unauthenticated("missing Authorization header; send Authorization: Bearer <token> (revhook serve prints the token)")
+	}
+	tok := h
+	if scheme, rest, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "bearer") {
+		tok = strings.TrimSpace(rest)
+	}
+	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.cfg.Token)) != 1 {
+		return unauthenticated("the token is not valid for this mock")
+	}
+	return nil
+}
+
+func (s *Server) index(w http.ResponseWriter, _ *http.Request) *Error {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"service": "revhook mock DevRev",
+		"auth":    "Authorization: Bearer <token>",
+		"endpoints": []string{
+			"POST /webhooks.create", "POST /webhooks.get", "GET /webhooks.get?id=ID",
+			"POST /webhooks.list", "POST /webhooks.update", "POST /webhooks.delete",
+			"GET /v1/webhooks", "POST /v1/webhooks", "DELETE /v1/webhooks/{id}",
+			"POST /simulator/events", "GET /simulator/deliveries", "POST /simulator/faults",
+		},
+	})
+	return nil
+}
+
+// newToken returns n bytes of crypto randomness in URL-safe base64.
+func newToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// NewToken returns a fresh random API token (for serve's default --token).
+func NewToken() string { return "rvh_" + newToken(24) }
+
+// addEntry records e in the log and hands it to OnEntry.
+func (s *Server) addEntry(e deliverylog.Entry) {
+	if e.Time.IsZero() {
+		e.Time = s.clk.Now()
+	}
+	e = s.log.Add(e)
+	if s.cfg.OnEntry != nil {
+		s.cfg.OnEntry(e)
+	}
+}
+
+func (s *Server) note(webhookID, eventID, msg string) {
+	s.addEntry(deliverylog.Entry{Kind: KindNote, WebhookID: webhookID, EventID: eventID, Message: msg})
+}

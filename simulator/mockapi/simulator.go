@@ -1,0 +1,302 @@
+package mockapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/revhook/revhook/simulator/delivery"
+	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/webhook"
+)
+
+// Fault-injection bounds.
+const (
+	maxReorderWindow = 1000
+	maxDropFirst     = 100
+)
+
+// Faults are fault-injection settings for deliveries to one webhook: the
+// defaults of every trigger that does not set its own.
+type Faults struct {
+	// DuplicateRate is the probability (0..1) that an event is delivered twice.
+	DuplicateRate float64 `json:"duplicate_rate"`
+	// ReorderWindow is how many queued events may be shuffled among each other.
+	ReorderWindow int `json:"reorder_window"`
+	// DropFirst fails the first N attempts of every event without sending them.
+	DropFirst int `json:"drop_first"`
+}
+
+// faultFields are optional fault settings in a request body.
+type faultFields struct {
+	DuplicateRate *float64 `json:"duplicate_rate"`
+	ReorderWindow *int     `json:"reorder_window"`
+	DropFirst     *int     `json:"drop_first"`
+}
+
+func (f faultFields) validate() *Error {
+	if r := f.DuplicateRate; r != nil && (math.IsNaN(*r) || *r < 0 || *r > 1) {
+		return badRequest("invalid duplicate_rate", "duplicate_rate is a probability from 0 to 1")
+	}
+	if w := f.ReorderWindow; w != nil && (*w < 0 || *w > maxReorderWindow) {
+		return badRequest("invalid reorder_window", "reorder_window must be 0 to %d", maxReorderWindow)
+	}
+	if d := f.DropFirst; d != nil && (*d < 0 || *d > maxDropFirst) {
+		return badRequest("invalid drop_first", "drop_first must be 0 to %d", maxDropFirst)
+	}
+	return nil
+}
+
+// over returns base with the fields f sets replaced.
+func (f faultFields) over(base Faults) Faults {
+	if f.DuplicateRate != nil {
+		base.DuplicateRate = *f.DuplicateRate
+	}
+	if f.ReorderWindow != nil {
+		base.ReorderWindow = *f.ReorderWindow
+	}
+	if f.DropFirst != nil {
+		base.DropFirst = *f.DropFirst
+	}
+	return base
+}
+
+// TriggerRequest is the body of POST /simulator/events.
+type TriggerRequest struct {
+	// Type is the catalogue event type to emit (required).
+	Type string `json:"type"`
+	// Count is how many events to emit to each webhook (default 1).
+	Count *int `json:"count"`
+	// Payload replaces the generated payload (the value of the field named
+	// after Type); it must be a JSON object.
+	Payload json.RawMessage `json:"payload"`
+	// WebhookID restricts the trigger to one webhook (id or display id).
+	WebhookID string `json:"webhook_id"`
+	faultFields
+}
+
+// TriggeredEvent is one event emitted by a trigger: its DON id, its type and
+// the webhook it is delivered to (event ids are per webhook in DevRev's DON
+// scheme, so the list has one element).
+type TriggeredEvent struct {
+	ID       string   `json:"id"`
+	Type     string   `json:"type"`
+	Webhooks []string `json:"webhooks"`
+}
+
+// SkippedWebhook is a subscribed webhook that got no delivery, and why.
+type SkippedWebhook struct {
+	WebhookID string `json:"webhook_id"`
+	Status    string `json:"status"`
+	Reason    string `json:"reason"`
+}
+
+// TriggerResponse is the 202 answer of POST /simulator/events.
+type TriggerResponse struct {
+	Events  []TriggeredEvent `json:"events"`
+	Skipped []SkippedWebhook `json:"skipped,omitempty"`
+}
+
+func (s *Server) simEvents(w http.ResponseWriter, r *http.Request) *Error {
+	body, e := readBody(r, s.cfg.MaxBodyBytes)
+	if e != nil {
+		return e
+	}
+	var req TriggerRequest
+	if e := decodeJSON(body, &req, false); e != nil {
+		return e
+	}
+	resp, e := s.Trigger(req)
+	if e != nil {
+		return e
+	}
+	writeJSON(w, http.StatusAccepted, resp)
+	return nil
+}
+
+// Trigger emits events as POST /simulator/events does: Count events of Type
+// to every active webhook subscribed to it (or only to WebhookID). Degraded
+// webhooks get the events failed without invocation; unverified and
+// inactive ones are skipped. Delivery runs in the background.
+func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
+	if req.Type == "" {
+		return TriggerResponse{}, badRequest("missing field type", "give a catalogue event type, e.g. work_created")
+	}
+	if !event.Known(req.Type) {
+		return TriggerResponse{}, badRequest("unknown event type "+strconv.Quote(truncate(req.Type, 64)), "revhook catalog lists the event types")
+	}
+	count := 1
+	if req.Count != nil {
+		count = *req.Count
+	}
+	if count < 1 || count > s.cfg.MaxCount {
+		return TriggerResponse{}, badRequest("invalid count", "count must be 1 to %d", s.cfg.MaxCount)
+	}
+	if e := req.faultFields.validate(); e != nil {
+		return TriggerResponse{}, e
+	}
+	var payload event.Object
+	if p := bytes.TrimSpace(req.Payload); len(p) > 0 && !bytes.Equal(p, []byte("null")) {
+		if p[0] != '{' {
+			return TriggerResponse{}, badRequest("invalid payload", "payload must be a JSON object (the value of the %q field)", req.Type)
+		}
+		dec := json.NewDecoder(bytes.NewReader(p))
+		dec.UseNumber()
+		if err := dec.Decode(&payload); err != nil {
+			return TriggerResponse{}, jsonError(err)
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return TriggerResponse{}, &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable, Message: "the mock is shutting down", Detail: "no new events"}
+	}
+	targets := make([]*hook, 0, len(s.order))
+	if req.WebhookID != "" {
+		h, e := s.lookupLocked(req.WebhookID)
+		if e != nil {
+			return TriggerResponse{}, e
+		}
+		if !h.subscribed(req.Type) {
+			return TriggerResponse{}, conflict("webhook not subscribed", "%s is not subscribed to %s (its event_types: %v)", h.displayID, req.Type, h.eventTypes)
+		}
+		targets = append(targets, h)
+	} else {
+		for _, id := range s.order {
+			if h := s.hooks[id]; h.subscribed(req.Type) {
+				targets = append(targets, h)
+			}
+		}
+	}
+	resp := TriggerResponse{Events: []TriggeredEvent{}}
+	for _, h := range targets {
+		switch h.m.State {
+		case webhook.Active:
+		case webhook.Degraded:
+			for i := 0; i < count; i++ {
+				id := s.gen.EventID(h.id)
+				s.addEntry(deliverylog.Entry{Kind: KindNote, WebhookID: h.id, EventID: id, EventType: req.Type,
+					Message: "failed without invocation: the webhook is degraded"})
+			}
+			resp.Skipped = append(resp.Skipped, SkippedWebhook{h.id, string(h.m.State), "degraded: events are failed without invocation until a verify succeeds"})
+			continue
+		default:
+			resp.Skipped = append(resp.Skipped, SkippedWebhook{h.id, string(h.m.State), string(h.m.State) + ": receives no object events"})
+			continue
+		}
+		f := req.faultFields.over(h.faults)
+		jobs := make([]delivery.Job, 0, count)
+		for i := 0; i < count; i++ {
+			ev, err := s.gen.New(req.Type, h.id)
+			if err != nil {
+				return TriggerResponse{}, badRequest("unknown event type", "%v", err)
+			}
+			if payload != nil {
+				ev.Payload = payload
+			}
+			body, err := ev.Encode()
+			if err != nil {
+				return TriggerResponse{}, badRequest("invalid payload", "%v", err)
+			}
+			jobs = append(jobs, delivery.Job{Event: ev, Body: body, URL: h.url, Signer: h.signer, DropFirst: f.DropFirst})
+			resp.Events = append(resp.Events, TriggeredEvent{ID: ev.ID, Type: ev.Type, Webhooks: []string{h.id}})
+		}
+		ctx, gen := s.deliveryCtxLocked(h)
+		s.deliverAllLocked(ctx, h.id, gen, jobs, f)
+	}
+	return resp, nil
+}
+
+// faultsRequest is the body of POST /simulator/faults.
+type faultsRequest struct {
+	WebhookID string `json:"webhook_id"`
+	faultFields
+}
+
+func (s *Server) simFaults(w http.ResponseWriter, r *http.Request) *Error {
+	body, e := readBody(r, s.cfg.MaxBodyBytes)
+	if e != nil {
+		return e
+	}
+	var req faultsRequest
+	if e := decodeJSON(body, &req, false); e != nil {
+		return e
+	}
+	if e := req.faultFields.validate(); e != nil {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, e := s.lookupLocked(req.WebhookID)
+	if e != nil {
+		return e
+	}
+	h.faults = req.faultFields.over(h.faults)
+	writeJSON(w, http.StatusOK, map[string]any{"webhook_id": h.id, "faults": h.faults})
+	return nil
+}
+
+// maxLogLimit bounds ?limit= of the delivery log.
+const maxLogLimit = 1 << 20
+
+func (s *Server) simDeliveries(w http.ResponseWriter, r *http.Request) *Error {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return badRequest("malformed query string", "%v", err)
+	}
+	f := deliverylog.Filter{WebhookID: q.Get("webhook_id"), EventID: q.Get("event_id"), Kind: q.Get("kind")}
+	switch f.Kind {
+	case "", KindAttempt, KindTransition, KindNote:
+	default:
+		return badRequest("invalid kind", "kind is attempt, transition or note, got %q", truncate(f.Kind, 32))
+	}
+	if v := q.Get("delivered"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return badRequest("invalid delivered", "delivered is true or false, got %q", truncate(v, 32))
+		}
+		f.Delivered = &b
+	}
+	status := -1
+	if v := q.Get("status"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 999 {
+			return badRequest("invalid status", "status is an HTTP status code (0 for no response), got %q", truncate(v, 32))
+		}
+		status = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxLogLimit {
+			return badRequest("invalid limit", "limit is a whole number from 0 to %d, got %q", maxLogLimit, truncate(v, 32))
+		}
+		f.Limit = n
+	}
+	limit := f.Limit
+	if status >= 0 {
+		f.Limit = 0 // filter by status first, then keep the newest limit
+	}
+	entries := s.log.List(f)
+	if status >= 0 {
+		kept := entries[:0]
+		for _, e := range entries {
+			if e.Kind == KindAttempt && e.Status == status {
+				kept = append(kept, e)
+			}
+		}
+		entries = kept
+		if limit > 0 && len(entries) > limit {
+			entries = entries[len(entries)-limit:]
+		}
+	}
+	if entries == nil {
+		entries = []deliverylog.Entry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries, "total": s.log.Len()})
+	return nil
+}
