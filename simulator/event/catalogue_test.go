@@ -273,6 +273,18 @@ func TestDeterministic(t *testing.T) {
 			out.Write(ev.MustEncode())
 		}
 		out.WriteString(g.Challenge())
+		for _, fam := range Families() {
+			c, u, d, err := g.Lifecycle(fam, wh)
+			require.NoError(t, err)
+			out.Write(c.MustEncode())
+			out.Write(u.MustEncode())
+			out.Write(d.MustEncode())
+		}
+		out.Write(g.NewUnknown("widget_exploded", wh).MustEncode())
+		ev, err := g.FromPayload("work_created", wh, []byte(`{"work":{"id":"x"}}`))
+		require.NoError(t, err)
+		out.Write(ev.MustEncode())
+		out.Write(g.Verify(wh, g.Challenge()).MustEncode())
 		return out.Bytes()
 	}
 	a, b := run(42), run(42)
