@@ -1,0 +1,232 @@
+package mockapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/revhook/revhook/simulator/clock"
+	"github.com/revhook/revhook/simulator/delivery"
+	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/mockapi"
+	"github.com/revhook/revhook/simulator/mockapi/mocktest"
+)
+
+const token = "lifecycle-token"
+
+var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+type env struct {
+	t    *testing.T
+	ctx  context.Context
+	fake *clock.Fake
+	srv  *mockapi.Server
+	rcv  *mocktest.Receiver
+}
+
+func newEnv(t *testing.T, mods ...func(*mockapi.Config)) *env {
+	t.Helper()
+	fake := clock.NewFake(t0)
+	cfg := mockapi.Config{
+		Token: token, Clock: fake, Seed: 1,
+		Client: delivery.NewClient(delivery.ClientOptions{Timeout: 2 * time.Second}),
+	}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	srv, err := mockapi.New(cfg)
+	require.NoError(t, err)
+	rcv := mocktest.NewReceiver(fake)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		assert.NoError(t, srv.Close(cctx))
+		rcv.Close()
+		cancel()
+	})
+	return &env{t: t, ctx: ctx, fake: fake, srv: srv, rcv: rcv}
+}
+
+func (e *env) call(method, path, body string) (int, map[string]any) {
+	e.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	var out map[string]any
+	if rec.Body.Len() > 0 {
+		require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
+	}
+	return rec.Code, out
+}
+
+func (e *env) create(types ...string) (id, secret string) {
+	e.t.Helper()
+	b, _ := json.Marshal(map[string]any{"url": e.rcv.URL, "event_types": types})
+	code, out := e.call("POST", "/webhooks.create", string(b))
+	require.Equal(e.t, http.StatusCreated, code, out)
+	wh := out["webhook"].(map[string]any)
+	return wh["id"].(string), wh["secret"].(string)
+}
+
+func (e *env) status(id string) string {
+	e.t.Helper()
+	code, out := e.call("GET", "/webhooks.get?id="+id, "")
+	require.Equal(e.t, 200, code, out)
+	return out["webhook"].(map[string]any)["status"].(string)
+}
+
+func (e *env) settle() { e.t.Helper(); require.NoError(e.t, mocktest.Settle(e.ctx, e.fake, e.srv)) }
+
+func (e *env) advance(d time.Duration) {
+	e.t.Helper()
+	require.NoError(e.t, mocktest.Advance(e.ctx, e.fake, e.srv, d))
+}
+
+func (e *env) trigger(body string) mockapi.TriggerResponse {
+	e.t.Helper()
+	req := httptest.NewRequest("POST", "/simulator/events", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	require.Equal(e.t, http.StatusAccepted, rec.Code, rec.Body.String())
+	var tr mockapi.TriggerResponse
+	require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &tr))
+	return tr
+}
+
+func offsets(reqs []mocktest.Request) []time.Duration {
+	out := make([]time.Duration, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.At.Sub(t0)
+	}
+	return out
+}
+
+func TestVerifyThenDeliver(t *testing.T) {
+	e := newEnv(t)
+	id, secret := e.create("work_created")
+	e.settle()
+	verifies := e.rcv.Of("verify")
+	require.Len(t, verifies, 1)
+	assert.True(t, verifies[0].SignedWith(secret))
+	assert.Equal(t, id, verifies[0].WebhookID)
+	assert.Equal(t, "active", e.status(id))
+	tr := e.srv.Log().List(deliverylog.Filter{WebhookID: id, Kind: "transition"})
+	require.Len(t, tr, 2)
+	assert.Equal(t, "unverified", tr[1].From)
+	assert.Equal(t, "active", tr[1].To)
+	assert.Zero(t, e.fake.Waiters(), "no timer left once verified")
+
+	resp := e.trigger(`{"type":"work_created","count":3,"payload":{"work":{"title":"Disk full"}}}`)
+	require.Len(t, resp.Events, 3)
+	e.settle()
+	got := e.rcv.Of("work_created")
+	require.Len(t, got, 3)
+	for _, r := range got {
+		assert.True(t, r.SignedWith(secret))
+		assert.Contains(t, string(r.Body), `"work_created":{"work":{"title":"Disk full"}}`)
+	}
+	delivered := true
+	assert.Len(t, e.srv.Log().List(deliverylog.Filter{WebhookID: id, Kind: "attempt", Delivered: &delivered}), 4)
+
+	// Other types are not delivered to it.
+	resp = e.trigger(`{"type":"work_deleted"}`)
+	assert.Empty(t, resp.Events)
+	e.settle()
+	assert.Empty(t, e.rcv.Of("work_deleted"))
+}
+
+func TestVerifyWindowEnds(t *testing.T) {
+	e := newEnv(t)
+	e.rcv.AnswerVerify(mocktest.Answer{WrongChallenge: true})
+	id, _ := e.create("work_created")
+	e.advance(10 * time.Minute)
+	assert.Equal(t, []time.Duration{0, 30 * time.Second, time.Minute, 90 * time.Second, 2 * time.Minute, 150 * time.Second},
+		offsets(e.rcv.Of("verify")))
+	assert.Equal(t, "unverified", e.status(id))
+	assert.Zero(t, e.fake.Waiters())
+	notes := e.srv.Log().List(deliverylog.Filter{WebhookID: id, Kind: "note"})
+	require.NotEmpty(t, notes)
+	assert.Contains(t, notes[len(notes)-1].Message, "stays unverified")
+	assert.Empty(t, e.trigger(`{"type":"work_created"}`).Events)
+}
+
+func TestRetriesDegradedRecovery(t *testing.T) {
+	e := newEnv(t, func(c *mockapi.Config) { c.DegradedAfter = 2 })
+	id, _ := e.create("work_created")
+	e.settle()
+	require.Equal(t, "active", e.status(id))
+	e.rcv.AnswerEvents(mocktest.Fail(500))
+	e.rcv.AnswerVerify(mocktest.Fail(503))
+
+	start := e.fake.Now()
+	e.trigger(`{"type":"work_created"}`)
+	e.advance(30 * time.Second)
+	e.advance(3 * time.Minute)
+	got := e.rcv.Of("work_created")
+	require.Len(t, got, 3)
+	assert.Equal(t, []time.Duration{0, 30 * time.Second, 210 * time.Second},
+		[]time.Duration{got[0].At.Sub(start), got[1].At.Sub(start), got[2].At.Sub(start)})
+	assert.Equal(t, "active", e.status(id), "one exhausted event of two")
+
+	e.trigger(`{"type":"work_created"}`)
+	e.advance(3*time.Minute + 30*time.Second)
+	assert.Equal(t, "degraded", e.status(id))
+	assert.Len(t, e.rcv.Of("work_created"), 6)
+
+	// Degraded: new events fail without invocation.
+	resp := e.trigger(`{"type":"work_created"}`)
+	assert.Empty(t, resp.Events)
+	require.Len(t, resp.Skipped, 1)
+	e.advance(59 * time.Second)
+	assert.Len(t, e.rcv.Of("work_created"), 6)
+	assert.Len(t, e.rcv.Of("verify"), 1)
+	e.advance(time.Second)
+	assert.Len(t, e.rcv.Of("verify"), 2, "re-verify after 60 s")
+	assert.Equal(t, "degraded", e.status(id))
+
+	e.rcv.AnswerVerify(mocktest.Echo)
+	e.rcv.AnswerEvents(mocktest.OK)
+	e.advance(60 * time.Second)
+	assert.Len(t, e.rcv.Of("verify"), 3)
+	assert.Equal(t, "active", e.status(id))
+	require.Len(t, e.trigger(`{"type":"work_created"}`).Events, 1)
+	e.settle()
+	assert.Len(t, e.rcv.Of("work_created"), 7)
+
+	var path []string
+	for _, en := range e.srv.Log().List(deliverylog.Filter{WebhookID: id, Kind: "transition"}) {
+		path = append(path, en.To)
+	}
+	assert.Equal(t, []string{"unverified", "active", "degraded", "active"}, path)
+}
+
+func TestShutdownAbortsInFlight(t *testing.T) {
+	e := newEnv(t, func(c *mockapi.Config) {
+		c.Client = delivery.NewClient(delivery.ClientOptions{Timeout: time.Minute})
+	})
+	id, _ := e.create("work_created")
+	e.settle()
+	e.rcv.AnswerEvents(mocktest.Hang)
+	e.trigger(`{"type":"work_created"}`)
+	// Wait until the receiver holds the request.
+	require.NoError(t, e.rcv.WaitFor(e.ctx, func(r []mocktest.Request) bool { return len(r) == 2 }))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	require.NoError(t, e.srv.Close(ctx))
+	assert.Less(t, time.Since(start), 5*time.Second)
+	att := e.srv.Log().List(deliverylog.Filter{WebhookID: id, EventID: e.rcv.Of("work_created")[0].ID, Kind: "attempt"})
+	require.Len(t, att, 1)
+	assert.False(t, att[0].Delivered)
+	assert.NotEmpty(t, att[0].Error)
+}
