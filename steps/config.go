@@ -1,0 +1,271 @@
+package steps
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/simulator/signature"
+)
+
+// DefaultTimeout is the receiver's response deadline when Config.Timeout is
+// zero: DevRev's 3 seconds (PROTOCOL.md §1.2).
+const DefaultTimeout = 3 * time.Second
+
+// Encoding names accepted in Config.Encoding.
+const (
+	EncodingAuto   = "auto"
+	EncodingHex    = string(signature.Hex)
+	EncodingBase64 = string(signature.Base64)
+)
+
+// Config is one `revhook check` run.
+type Config struct {
+	// URL is the receiver endpoint (http or https).
+	URL string
+	// Secret is the webhook secret the receiver verifies with. It is used to
+	// sign and never appears in the report.
+	Secret string
+	// Encoding of the signature header: "auto" (default when empty), "hex"
+	// or "base64". Auto sends one correctly signed event each way and uses
+	// the one the receiver accepts, hex when both are.
+	Encoding string
+	// KeyEncoding says how Secret becomes the HMAC key (raw when empty).
+	KeyEncoding signature.KeyEncoding
+	// Only selects requirement IDs ("SIG-02" or "@SIG-02"); empty means all.
+	Only []string
+	// Skip excludes requirement IDs; they appear in the report as skipped.
+	Skip []string
+	// Tags is a godog tag expression selecting scenarios, e.g.
+	// "@must && ~@slow" (AND of comma-separated OR groups, ~ negates). It
+	// combines with Only and Skip.
+	Tags string
+	// Timeout is the receiver's response deadline; DefaultTimeout when zero.
+	Timeout time.Duration
+	// Insecure accepts any TLS certificate on https receivers.
+	Insecure bool
+	// Version is the tool version written in the report.
+	Version string
+	// Cucumber, if set, receives godog's cucumber JSON of the run (with the
+	// secret redacted).
+	Cucumber io.Writer
+}
+
+// ConfigError is a configuration problem found before anything was sent
+// (`revhook check` exits 2 on it). Field names the setting by its CLI flag
+// name: url, secret, encoding, key-encoding, only, skip, timeout.
+type ConfigError struct {
+	Field string
+	Err   error
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string { return "--" + e.Field + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func configErr(field, format string, a ...any) *ConfigError {
+	return &ConfigError{Field: field, Err: fmt.Errorf(format, a...)}
+}
+
+// settings is a validated Config.
+type settings struct {
+	Config
+	target   *url.URL
+	encoding string // auto, hex or base64
+	keyEnc   signature.KeyEncoding
+	only     []string // normalised IDs
+	skip     []string // normalised IDs
+}
+
+// validate checks everything needed to send; it never touches the network.
+func validate(cfg Config) (*settings, error) {
+	s := &settings{Config: cfg}
+	if cfg.URL == "" {
+		return nil, configErr("url", "the receiver URL is required")
+	}
+	u, err := url.Parse(cfg.URL)
+	switch {
+	case err != nil:
+		return nil, configErr("url", "%q is not a URL: %v", cfg.URL, errors.Unwrap(err))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, configErr("url", "%q must start with http:// or https://", cfg.URL)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, configErr("url", "%q has no host", cfg.URL)
+	case u.Fragment != "":
+		return nil, configErr("url", "%q has a #fragment, which is never sent", cfg.URL)
+	}
+	s.target = u
+	s.encoding = cfg.Encoding
+	if s.encoding == "" {
+		s.encoding = EncodingAuto
+	}
+	if s.encoding != EncodingAuto {
+		if _, err := signature.ParseEncoding(s.encoding); err != nil {
+			return nil, configErr("encoding", "unknown signature encoding %q (want auto, hex or base64)", s.encoding)
+		}
+	}
+	s.keyEnc = cfg.KeyEncoding
+	if s.keyEnc == "" {
+		s.keyEnc = signature.KeyRaw
+	}
+	if _, err := signature.ParseKeyEncoding(string(s.keyEnc)); err != nil {
+		return nil, &ConfigError{Field: "key-encoding", Err: err}
+	}
+	if err := checkSecret(cfg.Secret, s.keyEnc); err != nil {
+		return nil, err
+	}
+	if cfg.Timeout < 0 {
+		return nil, configErr("timeout", "must be positive, got %s", cfg.Timeout)
+	}
+	if s.Timeout == 0 {
+		s.Timeout = DefaultTimeout
+	}
+	if err := s.checkSelection(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func checkSecret(secret string, k signature.KeyEncoding) error {
+	if secret == "" {
+		return configErr("secret", "the webhook secret is required (or set REVHOOK_SECRET)")
+	}
+	if k == signature.KeyBase64 {
+		key, err := signature.Key(secret, k)
+		if err != nil {
+			return &ConfigError{Field: "secret", Err: err}
+		}
+		if len(key) == 0 || len(secret) < signature.MinSecretLen {
+			return configErr("secret", "the secret is %d bytes; it must be at least %d", len(secret), signature.MinSecretLen)
+		}
+		return nil
+	}
+	if err := signature.ValidateSecret(secret); err != nil {
+		return &ConfigError{Field: "secret", Err: err}
+	}
+	return nil
+}
+
+// checkSelection validates Only, Skip and Tags (no URL or secret needed).
+func (s *settings) checkSelection() error {
+	var err error
+	if s.only, err = normaliseIDs("only", s.Only); err != nil {
+		return err
+	}
+	if s.skip, err = normaliseIDs("skip", s.Skip); err != nil {
+		return err
+	}
+	if err := checkTagExpr(s.Tags); err != nil {
+		return &ConfigError{Field: "only", Err: err}
+	}
+	return nil
+}
+
+var (
+	idPattern  = regexp.MustCompile(`^[A-Z]{3}-[0-9]{2}$`)
+	tagPattern = regexp.MustCompile(`^~?@?[A-Za-z0-9_.:-]+$`)
+)
+
+// LooksLikeIDs reports whether every comma-separated item of s is a
+// requirement ID, with or without '@' ("SIG-02,@VER-01"); anything else is
+// a tag expression.
+func LooksLikeIDs(s string) bool {
+	if strings.TrimSpace(s) == "" {
+		return false
+	}
+	for _, item := range strings.Split(s, ",") {
+		item = strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(item), "@"))
+		if item != "" && !idPattern.MatchString(item) {
+			return false
+		}
+	}
+	return true
+}
+
+// SplitIDs splits a comma-separated list of requirement IDs; empty items
+// are dropped. The IDs are checked by Run and List.
+func SplitIDs(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+func normaliseIDs(field string, ids []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, raw := range ids {
+		id := strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(raw), "@"))
+		if id == "" {
+			continue
+		}
+		if _, ok := features.Lookup(id); !ok {
+			return nil, configErr(field, "unknown requirement ID %q (run 'revhook catalog' for the list)", raw)
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// checkTagExpr validates a godog tag expression: groups joined by "&&",
+// each a comma-separated list of tags, each optionally negated with "~".
+// Requirement IDs named in it must exist.
+func checkTagExpr(expr string) error {
+	if strings.TrimSpace(expr) == "" {
+		return nil
+	}
+	for _, group := range strings.Split(expr, "&&") {
+		for _, term := range strings.Split(group, ",") {
+			term = strings.TrimSpace(term)
+			if term == "" {
+				return fmt.Errorf("tag expression %q has an empty term (write e.g. \"@must && ~@slow\" or \"@SIG-02,@VER-01\")", expr)
+			}
+			if !tagPattern.MatchString(term) {
+				return fmt.Errorf("tag expression %q: %q is not a tag (tags look like @must, ~@slow, @SIG-02; groups are joined with && and alternatives with ,)", expr, term)
+			}
+			name := strings.TrimPrefix(strings.TrimPrefix(term, "~"), "@")
+			if up := strings.ToUpper(name); idPattern.MatchString(up) {
+				if _, ok := features.Lookup(up); !ok {
+					return fmt.Errorf("tag expression %q names unknown requirement ID %q", expr, name)
+				}
+				if up != name {
+					return fmt.Errorf("tag expression %q: requirement tags are upper case (@%s)", expr, up)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// tagFilter builds the godog tag filter for the selection. skip lists the
+// IDs to exclude (nil to compute the selection before --skip).
+func tagFilter(only []string, tags string, skip []string) string {
+	var parts []string
+	if len(only) > 0 {
+		alts := make([]string, len(only))
+		for i, id := range only {
+			alts[i] = "@" + id
+		}
+		parts = append(parts, strings.Join(alts, ","))
+	}
+	if t := strings.TrimSpace(tags); t != "" {
+		parts = append(parts, t)
+	}
+	for _, id := range skip {
+		parts = append(parts, "~@"+id)
+	}
+	return strings.Join(parts, " && ")
+}
