@@ -467,3 +467,16 @@ func BenchmarkBurst50(b *testing.B) {
 		}
 	}
 }
+
+func TestWebhookObjectsCarryNoSecret(t *testing.T) {
+	g := fixedGen(12)
+	for _, typ := range []string{"webhook_created", "webhook_updated", "webhook_deleted"} {
+		ev, err := g.New(typ, testWebhook)
+		require.NoError(t, err)
+		b := string(ev.MustEncode())
+		assert.NotContains(t, b, `"secret"`, typ)
+		for _, k := range []string{"created_by", "created_date", "display_id", "event_types", "id", "modified_by", "modified_date", "status", "url"} {
+			assert.Contains(t, b, `"`+k+`":`, "%s has %s like seed 001", typ, k)
+		}
+	}
+}

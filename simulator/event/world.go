@@ -185,7 +185,8 @@ func (g *Generator) idV1(k kind, n int) string {
 
 // ids returns the identifying fields every atom carries.
 func (g *Generator) ids(k kind, n int) Object {
-	o := Object{"type": k.typ, "id": g.donN(k, n), "id_v1": g.idV1(k, n)}
+	o := make(Object, 24) // room for a full object without map growth
+	o["type"], o["id"], o["id_v1"] = k.typ, g.donN(k, n), g.idV1(k, n)
 	if d := displayID(k, n); d != "" {
 		o["display_id"] = d
 	}
