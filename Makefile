@@ -48,3 +48,8 @@ demo: build
 .PHONY: html-check
 html-check:
 	REVHOOK_REQUIRE_CHROMIUM=1 $(GO) test -count=1 -run '^TestHTMLRendersInChromium$$' -v ./steps/report/
+
+# fuzz: the mock DevRev API against arbitrary request bodies (no 5xx, seeds' error shape).
+.PHONY: fuzz
+fuzz:
+	$(GO) test -run '^$$' -fuzz=FuzzAPI -fuzztime=$${FUZZTIME:-10s} ./simulator/mockapi
