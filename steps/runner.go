@@ -376,7 +376,7 @@ func (e *env) verdict(r features.Requirement, sts []*scenarioState) report.Requi
 			sc.Status, sc.Reason = report.StatusFail, st.reason()
 			if q.Status == report.StatusPass {
 				q.Status = report.StatusFail
-				q.Reason = st.name + ": " + st.reason()
+				q.Reason = st.name + " — " + st.reason()
 			}
 			for _, x := range st.evidenceExchanges(evidencePerScenario) {
 				if len(q.Evidence) < evidencePerReq {

@@ -2,12 +2,58 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"text/tabwriter"
+
+	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/simulator/event"
 )
 
-// TODO(owner of 'catalog'): replace this placeholder.
+// catalogRequirement is one requirement in `revhook catalog --json`.
+type catalogRequirement struct {
+	ID    string `json:"id"`
+	Level string `json:"level"`
+	Title string `json:"title"`
+	Text  string `json:"text"`
+}
+
+// catalogJSON is the document `revhook catalog --json` prints.
+type catalogJSON struct {
+	Requirements []catalogRequirement `json:"requirements"`
+	EventTypes   []string             `json:"event_types"`
+}
+
 func runCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "revhook catalog: not implemented yet")
-	return exitInternal
+	fs := newFlagSet("catalog", "catalog [--json]", stderr)
+	asJSON := fs.Bool("json", false, "print {\"requirements\": [...], \"event_types\": [...]} for machines")
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	doc := catalogJSON{EventTypes: event.Types()}
+	for _, r := range features.Requirements() {
+		doc.Requirements = append(doc.Requirements, catalogRequirement(r))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			fmt.Fprintf(stderr, "revhook catalog: %v\n", err)
+			return exitInternal
+		}
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "Requirements (%d) — PROTOCOL.md §2; MUST fails a check, SHOULD warns, INFO informs\n\n", len(doc.Requirements))
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	for _, r := range doc.Requirements {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Level, r.Title)
+		fmt.Fprintf(tw, "\t\t  %s\n", r.Text)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(stdout, "\nEvent types (%d)\n\n", len(doc.EventTypes))
+	for _, t := range doc.EventTypes {
+		fmt.Fprintln(stdout, t)
+	}
+	return exitOK
 }
