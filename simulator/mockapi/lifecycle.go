@@ -164,7 +164,7 @@ func (s *Server) startReverifyLocked(h *hook) {
 				s.note(t.id, ev.ID, "could not encode the verify event: "+err.Error())
 				return
 			}
-			if s.verifyOnce(ctx, t, ev, body, challenge, 1) {
+			if s.verifyOnce(ctx, t, ev, body, challenge, round) {
 				s.verifyResult(t, webhook.Verified, fmt.Sprintf("re-verify %d", round))
 				return
 			}
@@ -304,7 +304,8 @@ func (s *Server) deliveryResult(webhookID string, gen uint64, r delivery.Result)
 	default:
 		st := s.applyLocked(h, webhook.EventExhausted, fmt.Sprintf("event %s", shortID(evID)))
 		if !st.Changed() {
-			s.note(webhookID, evID, fmt.Sprintf("exhausted its %d attempts: %s", len(r.Attempts), st.Reason))
+			s.note(webhookID, evID, fmt.Sprintf("exhausted its %d attempts (%d of %d consecutive before degraded)",
+				len(r.Attempts), h.m.Exhausted, s.cfg.DegradedAfter))
 		}
 	}
 }
