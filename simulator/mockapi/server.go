@@ -215,6 +215,13 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// Config returns the server's effective configuration (defaults filled in).
+func (s *Server) Config() Config {
+	c := s.cfg
+	c.Schedule = append([]time.Duration(nil), c.Schedule...)
+	return c
+}
+
 // Log returns the delivery log.
 func (s *Server) Log() *deliverylog.Log { return s.log }
 
