@@ -25,6 +25,7 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"GET", "/simulator/deliveries"},
 	{"POST", "/simulator/faults"},
 	{"PUT", "/webhooks.create"},
+	{"POST", "/simulator/api-faults"},
 }
 
 // FuzzAPI sends arbitrary bodies (and query strings, and ids) to every
@@ -51,6 +52,8 @@ func FuzzAPI(f *testing.F) {
 		`{"limit":9223372036854775807}`,
 		"{\"url\":\"http://\x00/\"}",
 		`{"payload":{"a":1e999}, "type":"work_created"}`,
+		`{"type":"internal_error","count":3,"path":"/webhooks.get"}`,
+		`{"type":"too_many_requests","retry_after":99999}`,
 	}
 	queries := []string{"", "id=$ID", "kind=attempt&delivered=true&limit=3", "limit=-1", "%zz", "status=500&webhook_id=$ID"}
 	for i := range fuzzRoutes {

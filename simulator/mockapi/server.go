@@ -129,16 +129,17 @@ type Server struct {
 	seq    atomic.Uint64 // seeds of per-trigger engines
 	reqs   atomic.Uint64 // reference ids of internal errors
 
-	mu       sync.Mutex
-	closed   bool
-	waits    int              // timers background work holds when idle (see Pending)
-	waitsCh  chan struct{}    // closed and replaced whenever waits changes
-	hooks    map[string]*hook // by DON id
-	order    []string         // DON ids in creation order
-	display  int              // last display number
-	revont   map[string]*revontHook
-	revOrder []string
-	user     devUser
+	mu        sync.Mutex
+	closed    bool
+	apiFaults []*apiFault      // injected API errors, consumed in order
+	waits     int              // timers background work holds when idle (see Pending)
+	waitsCh   chan struct{}    // closed and replaced whenever waits changes
+	hooks     map[string]*hook // by DON id
+	order     []string         // DON ids in creation order
+	display   int              // last display number
+	revont    map[string]*revontHook
+	revOrder  []string
+	user      devUser
 }
 
 // New returns a Server configured by cfg.
@@ -306,6 +307,8 @@ func (s *Server) routes(path string) (route, bool) {
 		return route{[]string{http.MethodGet}, true, s.simDeliveries}, true
 	case "/simulator/faults":
 		return route{[]string{http.MethodPost}, true, s.simFaults}, true
+	case "/simulator/api-faults":
+		return route{[]string{http.MethodPost, http.MethodDelete}, true, s.simAPIFaults}, true
 	}
 	if id, ok := strings.CutPrefix(path, "/v1/webhooks/"); ok && id != "" && !strings.Contains(id, "/") {
 		return route{[]string{http.MethodDelete}, true, s.revontDelete}, true
@@ -353,6 +356,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if !strings.HasPrefix(r.URL.Path, "/simulator/") && r.URL.Path != "/" {
+		if e := s.takeAPIFault(r.URL.Path); e != nil {
+			writeError(w, e)
+			return
+		}
+	}
 	if e := rt.handle(w, r); e != nil {
 		writeError(w, e)
 	}
@@ -384,6 +393,7 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) *Error {
 			"POST /webhooks.list", "POST /webhooks.update", "POST /webhooks.delete",
 			"GET /v1/webhooks", "POST /v1/webhooks", "DELETE /v1/webhooks/{id}",
 			"POST /simulator/events", "GET /simulator/deliveries", "POST /simulator/faults",
+			"POST /simulator/api-faults", "DELETE /simulator/api-faults",
 		},
 	})
 	return nil

@@ -1,0 +1,119 @@
+package mockapi
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Bounds of injected API errors.
+const (
+	maxAPIFaults     = 100
+	maxAPIFaultCount = 10000
+	maxRetryAfter    = 3600
+)
+
+// statusOf maps each error type to its HTTP status.
+var statusOf = map[string]int{
+	TypeBadRequest: http.StatusBadRequest, TypeUnauthenticated: http.StatusUnauthorized,
+	TypeForbidden: http.StatusForbidden, TypeNotFound: http.StatusNotFound, TypeConflict: http.StatusConflict,
+	TypeTooManyRequests: http.StatusTooManyRequests, TypeInternalError: http.StatusInternalServerError,
+	TypeServiceUnavailable: http.StatusServiceUnavailable,
+}
+
+// apiFault makes the next Count API calls (to Path, or to any webhooks
+// endpoint when Path is empty) fail with an error of Type, so that a client
+// can be tested against every error of the seeds.
+type apiFault struct {
+	Type       string `json:"type"`
+	Count      int    `json:"count"`
+	Path       string `json:"path,omitempty"`
+	RetryAfter int    `json:"retry_after,omitempty"`
+	served     int
+}
+
+// apiFaultRequest is the body of POST /simulator/api-faults.
+type apiFaultRequest struct {
+	Type       string `json:"type"`
+	Count      *int   `json:"count"`
+	Path       string `json:"path"`
+	RetryAfter *int   `json:"retry_after"`
+}
+
+// simAPIFaults queues an injected API error (POST) or clears them (DELETE).
+func (s *Server) simAPIFaults(w http.ResponseWriter, r *http.Request) *Error {
+	if r.Method == http.MethodDelete {
+		s.mu.Lock()
+		n := len(s.apiFaults)
+		s.apiFaults = nil
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, map[string]any{"cleared": n})
+		return nil
+	}
+	body, e := readBody(r, s.cfg.MaxBodyBytes)
+	if e != nil {
+		return e
+	}
+	var req apiFaultRequest
+	if e := decodeJSON(body, &req, false); e != nil {
+		return e
+	}
+	if _, ok := statusOf[req.Type]; !ok {
+		return badRequest("invalid type", "type is one of %s", strings.Join(ErrorTypes(), ", "))
+	}
+	f := &apiFault{Type: req.Type, Count: 1, Path: req.Path}
+	if req.Count != nil {
+		f.Count = *req.Count
+	}
+	if f.Count < 1 || f.Count > maxAPIFaultCount {
+		return badRequest("invalid count", "count must be 1 to %d", maxAPIFaultCount)
+	}
+	if f.Path != "" {
+		if _, ok := s.routes(f.Path); !ok || strings.HasPrefix(f.Path, "/simulator/") || f.Path == "/" {
+			return badRequest("invalid path", "path must be an API endpoint such as /webhooks.create or /v1/webhooks")
+		}
+	}
+	if req.RetryAfter != nil {
+		if *req.RetryAfter < 0 || *req.RetryAfter > maxRetryAfter {
+			return badRequest("invalid retry_after", "retry_after must be 0 to %d seconds", maxRetryAfter)
+		}
+		f.RetryAfter = *req.RetryAfter
+	} else if f.Type == TypeTooManyRequests {
+		f.RetryAfter = 1
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.apiFaults) >= maxAPIFaults {
+		return conflict("too many API faults queued", "at most %d; DELETE /simulator/api-faults clears them", maxAPIFaults)
+	}
+	s.apiFaults = append(s.apiFaults, f)
+	writeJSON(w, http.StatusCreated, map[string]any{"fault": f, "queued": len(s.apiFaults)})
+	return nil
+}
+
+// takeAPIFault consumes the first queued API error matching path, if any.
+func (s *Server) takeAPIFault(path string) *Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.apiFaults {
+		if f.Path != "" && f.Path != path && !(f.Path == "/v1/webhooks" && strings.HasPrefix(path, "/v1/webhooks/")) {
+			continue
+		}
+		f.served++
+		if f.served >= f.Count {
+			s.apiFaults = slices.Delete(s.apiFaults, i, i+1)
+		}
+		e := &Error{Status: statusOf[f.Type], Type: f.Type, Message: "injected " + f.Type,
+			Detail: fmt.Sprintf("fault injected with POST /simulator/api-faults (%d of %d)", f.served, f.Count)}
+		switch f.Type {
+		case TypeTooManyRequests:
+			ra := f.RetryAfter
+			e.RetryAfter = &ra
+		case TypeInternalError:
+			e.ReferenceID = fmt.Sprintf("fault-%d", s.reqs.Add(1))
+		}
+		return e
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package mockapi
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAPIFaultsEveryErrorType(t *testing.T) {
+	for _, typ := range ErrorTypes() {
+		t.Run(typ, func(t *testing.T) {
+			s, _ := newOffline(t)
+			rec := call(s, "POST", "/simulator/api-faults", bearer(), `{"type":"`+typ+`","count":2}`)
+			require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+			for i := 0; i < 2; i++ {
+				rec = call(s, "POST", "/webhooks.list", bearer(), `{}`)
+				body := requireError(t, rec, statusOf[typ], typ)
+				switch typ {
+				case TypeTooManyRequests:
+					assert.EqualValues(t, 1, body["retry_after"])
+					assert.Equal(t, "1", rec.Header().Get("Retry-After"))
+				case TypeInternalError:
+					assert.NotEmpty(t, body["reference_id"])
+				default:
+					assert.NotContains(t, body, "retry_after")
+					assert.NotContains(t, body, "reference_id")
+				}
+			}
+			rec = call(s, "POST", "/webhooks.list", bearer(), `{}`)
+			require.Equal(t, 200, rec.Code, "the fault is used up after count calls")
+		})
+	}
+}
+
+func TestAPIFaultsPathAndValidation(t *testing.T) {
+	s, _ := newOffline(t)
+	rec := call(s, "POST", "/simulator/api-faults", bearer(), `{"type":"too_many_requests","path":"/webhooks.create","retry_after":30}`)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	require.Equal(t, 200, call(s, "POST", "/webhooks.list", bearer(), `{}`).Code, "other endpoints are not affected")
+	body := requireError(t, call(s, "POST", "/webhooks.create", bearer(), seedCreateBody), 429, TypeTooManyRequests)
+	assert.EqualValues(t, 30, body["retry_after"])
+	require.Equal(t, 201, call(s, "POST", "/webhooks.create", bearer(), seedCreateBody).Code)
+
+	require.Equal(t, 201, call(s, "POST", "/simulator/api-faults", bearer(), `{"type":"not_found","path":"/v1/webhooks"}`).Code)
+	requireError(t, call(s, "DELETE", "/v1/webhooks/wh_x", bearer(), ""), 404, TypeNotFound)
+	require.Equal(t, 201, call(s, "POST", "/simulator/api-faults", bearer(), `{"type":"forbidden","count":5}`).Code)
+	require.Equal(t, 202, call(s, "POST", "/simulator/events", bearer(), `{"type":"work_created"}`).Code, "simulator endpoints never get injected faults")
+	require.Equal(t, 200, call(s, "GET", "/simulator/deliveries", bearer(), "").Code)
+	requireError(t, call(s, "POST", "/webhooks.list", bearer(), `{}`), 403, TypeForbidden)
+	rec = call(s, "DELETE", "/simulator/api-faults", bearer(), "")
+	require.Equal(t, 200, rec.Code)
+	assert.JSONEq(t, `{"cleared":1}`, rec.Body.String())
+	require.Equal(t, 200, call(s, "POST", "/webhooks.list", bearer(), `{}`).Code)
+
+	for name, body := range map[string]string{
+		"unknown type":        `{"type":"teapot"}`,
+		"no type":             `{}`,
+		"zero count":          `{"type":"forbidden","count":0}`,
+		"simulator path":      `{"type":"forbidden","path":"/simulator/events"}`,
+		"unknown path":        `{"type":"forbidden","path":"/nope"}`,
+		"negative retry":      `{"type":"too_many_requests","retry_after":-1}`,
+		"unknown field":       `{"type":"forbidden","when":"now"}`,
+		"count of wrong type": `{"type":"forbidden","count":"2"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			requireError(t, call(s, "POST", "/simulator/api-faults", bearer(), body), 400, TypeBadRequest)
+		})
+	}
+}
