@@ -3,6 +3,7 @@ package mockapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,20 @@ func TestCreateAndAuth(t *testing.T) {
 			require.Equal(t, tc.status, rec.Code, rec.Body.String())
 		})
 	}
+}
+
+// TestSeedCurlVerbatim sends the create request of DevRev's guide as its
+// curl does: header "Authorization:token" (no Bearer), against a mock whose
+// token is literally "token". Only the placeholder URL is not verbatim.
+func TestSeedCurlVerbatim(t *testing.T) {
+	s, _ := newOffline(t, func(c *Config) { c.Token = "token" })
+	req := httptest.NewRequest("POST", "/webhooks.create", strings.NewReader(seedCreateBody))
+	req.Header["Authorization"] = []string{"token"}
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	assert.Equal(t, "unverified", decode(t, rec)["webhook"].(map[string]any)["status"])
 }
 
 func TestCreateObject(t *testing.T) {

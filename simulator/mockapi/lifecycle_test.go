@@ -116,7 +116,7 @@ func TestVerifyThenDeliver(t *testing.T) {
 	id, secret := e.create("work_created")
 	e.settle()
 	verifies := e.rcv.Of("verify")
-	require.Len(t, verifies, 1)
+	require.Equal(t, 1, len(verifies))
 	assert.True(t, verifies[0].SignedWith(secret))
 	assert.Equal(t, id, verifies[0].WebhookID)
 	assert.Equal(t, "active", e.status(id))
@@ -130,7 +130,7 @@ func TestVerifyThenDeliver(t *testing.T) {
 	require.Len(t, resp.Events, 3)
 	e.settle()
 	got := e.rcv.Of("work_created")
-	require.Len(t, got, 3)
+	require.Equal(t, 3, len(got))
 	for _, r := range got {
 		assert.True(t, r.SignedWith(secret))
 		assert.Contains(t, string(r.Body), `"work_created":{"work":{"title":"Disk full"}}`)
@@ -173,7 +173,7 @@ func TestRetriesDegradedRecovery(t *testing.T) {
 	e.advance(30 * time.Second)
 	e.advance(3 * time.Minute)
 	got := e.rcv.Of("work_created")
-	require.Len(t, got, 3)
+	require.Equal(t, 3, len(got))
 	assert.Equal(t, []time.Duration{0, 30 * time.Second, 210 * time.Second},
 		[]time.Duration{got[0].At.Sub(start), got[1].At.Sub(start), got[2].At.Sub(start)})
 	assert.Equal(t, "active", e.status(id), "one exhausted event of two")
@@ -181,27 +181,27 @@ func TestRetriesDegradedRecovery(t *testing.T) {
 	e.trigger(`{"type":"work_created"}`)
 	e.advance(3*time.Minute + 30*time.Second)
 	assert.Equal(t, "degraded", e.status(id))
-	assert.Len(t, e.rcv.Of("work_created"), 6)
+	assert.Equal(t, 6, len(e.rcv.Of("work_created")))
 
 	// Degraded: new events fail without invocation.
 	resp := e.trigger(`{"type":"work_created"}`)
 	assert.Empty(t, resp.Events)
 	require.Len(t, resp.Skipped, 1)
 	e.advance(59 * time.Second)
-	assert.Len(t, e.rcv.Of("work_created"), 6)
-	assert.Len(t, e.rcv.Of("verify"), 1)
+	assert.Equal(t, 6, len(e.rcv.Of("work_created")))
+	assert.Equal(t, 1, len(e.rcv.Of("verify")))
 	e.advance(time.Second)
-	assert.Len(t, e.rcv.Of("verify"), 2, "re-verify after 60 s")
+	assert.Equal(t, 2, len(e.rcv.Of("verify")), "re-verify after 60 s")
 	assert.Equal(t, "degraded", e.status(id))
 
 	e.rcv.AnswerVerify(mocktest.Echo)
 	e.rcv.AnswerEvents(mocktest.OK)
 	e.advance(60 * time.Second)
-	assert.Len(t, e.rcv.Of("verify"), 3)
+	assert.Equal(t, 3, len(e.rcv.Of("verify")))
 	assert.Equal(t, "active", e.status(id))
 	require.Len(t, e.trigger(`{"type":"work_created"}`).Events, 1)
 	e.settle()
-	assert.Len(t, e.rcv.Of("work_created"), 7)
+	assert.Equal(t, 7, len(e.rcv.Of("work_created")))
 
 	var path []string
 	for _, en := range e.srv.Log().List(deliverylog.Filter{WebhookID: id, Kind: "transition"}) {
@@ -229,4 +229,28 @@ func TestShutdownAbortsInFlight(t *testing.T) {
 	require.Len(t, att, 1)
 	assert.False(t, att[0].Delivered)
 	assert.NotEmpty(t, att[0].Error)
+}
+
+func TestPerWebhookFaults(t *testing.T) {
+	e := newEnv(t)
+	id, _ := e.create("work_created")
+	e.settle()
+	code, out := e.call("POST", "/simulator/faults", `{"webhook_id":"`+id+`","drop_first":1,"duplicate_rate":1}`)
+	require.Equal(t, 200, code, out)
+	assert.Equal(t, map[string]any{"drop_first": 1.0, "duplicate_rate": 1.0, "reorder_window": 0.0}, out["faults"])
+
+	start := e.fake.Now()
+	e.trigger(`{"type":"work_created"}`)
+	e.settle()
+	assert.Equal(t, 0, len(e.rcv.Of("work_created")), "the first attempt is dropped")
+	e.advance(30 * time.Second)
+	got := e.rcv.Of("work_created")
+	require.Equal(t, 2, len(got), "second attempt delivered, then its duplicate")
+	assert.Equal(t, 30*time.Second, got[0].At.Sub(start))
+	assert.Equal(t, got[0].ID, got[1].ID)
+
+	// A trigger's own settings override the webhook's.
+	e.trigger(`{"type":"work_created","drop_first":0,"duplicate_rate":0}`)
+	e.settle()
+	assert.Equal(t, 3, len(e.rcv.Of("work_created")))
 }
