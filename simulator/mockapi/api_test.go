@@ -125,6 +125,17 @@ func TestCreateObject(t *testing.T) {
 	assert.Contains(t, rec.Body.String(), `"event_types":[]`)
 }
 
+func TestMaxWebhooks(t *testing.T) {
+	s, _ := newOffline(t, func(c *Config) { c.MaxWebhooks = 2 })
+	create(t, s, "http://127.0.0.1:1/a")
+	create(t, s, "http://127.0.0.1:1/b")
+	requireError(t, call(s, "POST", "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/c"}`), 409, TypeConflict)
+	for i := 0; i < 2; i++ {
+		require.Equal(t, 201, call(s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`).Code)
+	}
+	requireError(t, call(s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`), 409, TypeConflict)
+}
+
 func TestRequireHTTPS(t *testing.T) {
 	s, _ := newOffline(t, func(c *Config) { c.RequireHTTPS = true })
 	rec := call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)

@@ -245,6 +245,9 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 	if s.closed {
 		return &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable, Message: "the mock is shutting down", Detail: "no new webhooks"}
 	}
+	if len(s.hooks) >= s.cfg.MaxWebhooks {
+		return conflict("too many webhooks", "the mock holds at most %d; delete some with webhooks.delete", s.cfg.MaxWebhooks)
+	}
 	s.display++
 	h := &hook{
 		id: s.gen.WebhookID(), displayID: fmt.Sprintf("webhook-%d", s.display),

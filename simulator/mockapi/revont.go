@@ -93,6 +93,9 @@ func (s *Server) revontCollection(w http.ResponseWriter, r *http.Request) *Error
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.revont) >= s.cfg.MaxWebhooks {
+		return conflict("too many webhooks", "the mock holds at most %d; delete some with DELETE /v1/webhooks/{id}", s.cfg.MaxWebhooks)
+	}
 	h.ID = s.revontIDLocked()
 	s.revont[h.ID] = &h
 	s.revOrder = append(s.revOrder, h.ID)

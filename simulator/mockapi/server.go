@@ -46,6 +46,10 @@ const (
 	DefaultLogSize = 10000
 	// DefaultMaxCount bounds the events one trigger call may ask for.
 	DefaultMaxCount = 1000
+	// DefaultMaxWebhooks bounds the webhooks the mock holds (per API style).
+	DefaultMaxWebhooks = 1000
+	// maxEventsPerTrigger bounds count × webhooks of one trigger call.
+	maxEventsPerTrigger = 100_000
 	// DefaultConcurrency is the delivery worker pool of one trigger call.
 	DefaultConcurrency = 16
 )
@@ -98,6 +102,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// MaxCount bounds "count" of one trigger call.
 	MaxCount int
+	// MaxWebhooks bounds how many webhooks each API style may hold; creating
+	// more answers 409 conflict.
+	MaxWebhooks int
 	// Log is the delivery log; a new one of LogSize entries when nil.
 	Log *deliverylog.Log
 	// LogSize is the capacity of the log created when Log is nil.
@@ -193,6 +200,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxCount <= 0 {
 		cfg.MaxCount = DefaultMaxCount
+	}
+	if cfg.MaxWebhooks <= 0 {
+		cfg.MaxWebhooks = DefaultMaxWebhooks
 	}
 	if cfg.Log == nil {
 		if cfg.LogSize <= 0 {

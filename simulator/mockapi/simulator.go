@@ -173,6 +173,10 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 			}
 		}
 	}
+	if len(targets)*count > maxEventsPerTrigger {
+		return TriggerResponse{}, badRequest("too many events", "%d webhooks × count %d exceeds %d events per call; lower count or use webhook_id",
+			len(targets), count, maxEventsPerTrigger)
+	}
 	resp := TriggerResponse{Events: []TriggeredEvent{}}
 	for _, h := range targets {
 		switch h.m.State {
