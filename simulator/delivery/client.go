@@ -1,0 +1,265 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Defaults for ClientOptions fields left zero.
+const (
+	// DefaultTimeout is DevRev's response deadline (PROTOCOL.md §1.2).
+	DefaultTimeout = 3 * time.Second
+	// DefaultMaxResponseBytes bounds how much of a response body is read.
+	DefaultMaxResponseBytes = 64 << 10
+	// DefaultMaxConnsPerHost is how many idle connections per host are kept
+	// for reuse; it must be at least the engine's concurrency.
+	DefaultMaxConnsPerHost = 256
+	// DefaultUserAgent is sent when ClientOptions.UserAgent is empty.
+	DefaultUserAgent = "revhook (DevRev webhook simulator)"
+)
+
+// ErrResponseTooLarge is the reason of an attempt whose response body was
+// larger than ClientOptions.MaxResponseBytes.
+var ErrResponseTooLarge = errors.New("response body too large")
+
+// ClientOptions configures a Client.
+type ClientOptions struct {
+	// Timeout is the per-attempt deadline. It covers connecting, sending,
+	// the response headers and reading the (bounded) body. Default 3 s.
+	Timeout time.Duration
+	// MaxResponseBytes bounds the response body read; a larger body fails
+	// the attempt and is never buffered. Default 64 KiB.
+	MaxResponseBytes int64
+	// Insecure accepts any TLS certificate (self-signed development receivers).
+	Insecure bool
+	// UserAgent is the User-Agent header; DefaultUserAgent when empty.
+	UserAgent string
+	// MaxConnsPerHost is the number of idle keep-alive connections kept per
+	// receiver; default 256. Keep it at least the engine's Concurrency.
+	MaxConnsPerHost int
+}
+
+// Client posts webhook deliveries the way DevRev does: no redirects followed,
+// no proxy from the environment, a deadline over the whole exchange and a
+// bounded response read. It is safe for concurrent use and reuses connections.
+type Client struct {
+	opts ClientOptions
+	hc   *http.Client
+	bufs sync.Pool // *bytes.Buffer scratch space for response bodies
+}
+
+// NewClient returns a client configured by o, with defaults for zero fields.
+func NewClient(o ClientOptions) *Client {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxResponseBytes <= 0 {
+		o.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = DefaultUserAgent
+	}
+	if o.MaxConnsPerHost <= 0 {
+		o.MaxConnsPerHost = DefaultMaxConnsPerHost
+	}
+	dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 nil, // never from the environment: receivers are addressed directly
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          o.MaxConnsPerHost * 2,
+		MaxIdleConnsPerHost:   o.MaxConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   o.Timeout,
+		ResponseHeaderTimeout: o.Timeout,
+		ExpectContinueTimeout: time.Second,
+		// Receivers get the bytes exactly as signed; responses are read raw
+		// so that the size bound applies to what crosses the wire.
+		DisableCompression: true,
+	}
+	if o.Insecure {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in for development receivers
+	}
+	c := &Client{opts: o}
+	c.hc = &http.Client{
+		Transport: tr,
+		// DevRev does not follow redirects: a 3xx is the answer, and a failure.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	c.bufs.New = func() any { return new(bytes.Buffer) }
+	return c
+}
+
+// Options returns the client's effective options (defaults filled in).
+func (c *Client) Options() ClientOptions { return c.opts }
+
+// CloseIdleConnections closes keep-alive connections not in use.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
+// Response is what one POST observed.
+type Response struct {
+	// Status is the HTTP status code; 0 when no response arrived.
+	Status int
+	// Header is the response header (nil when no response arrived).
+	Header http.Header
+	// Body is the response body, at most MaxResponseBytes of it.
+	Body []byte
+	// Latency is the time from sending to the end of the body read.
+	Latency time.Duration
+	// Err is why no complete, bounded response was obtained: timeout,
+	// connection error, reset, body over the bound. Nil for any HTTP answer
+	// that was read completely, whatever its status.
+	Err error
+}
+
+// OK reports whether the delivery succeeded: a complete 2xx response.
+func (r Response) OK() bool { return r.Err == nil && r.Status >= 200 && r.Status <= 299 }
+
+// Reason is a one-line explanation of a failed response ("" when OK):
+// the error, a redirect that was not followed, or the non-2xx status.
+func (r Response) Reason() string {
+	switch {
+	case r.Err != nil:
+		return r.Err.Error()
+	case r.Status >= 300 && r.Status <= 399:
+		loc := r.Header.Get("Location")
+		if loc == "" {
+			return fmt.Sprintf("redirect (HTTP %d) not followed", r.Status)
+		}
+		return fmt.Sprintf("redirect (HTTP %d) to %s not followed", r.Status, loc)
+	case r.Status < 200 || r.Status > 299:
+		return fmt.Sprintf("HTTP %d is not 2xx", r.Status)
+	}
+	return ""
+}
+
+// Post sends body to url with Content-Type: application/json, the given
+// header fields and the client's User-Agent. It never returns before the
+// response is complete or the deadline passed, and never reads more than
+// MaxResponseBytes+1 bytes of the response body.
+func (c *Client) Post(ctx context.Context, url string, body []byte, header http.Header) Response {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return Response{Err: reason(err, "bad request: %v", err)}
+	}
+	if header != nil {
+		req.Header = header.Clone()
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", c.opts.UserAgent)
+	}
+	return c.do(ctx, req, start)
+}
+
+// postPrepared is Post for a header the engine built once per job: it is
+// shared read-only between attempts and must already hold Content-Type and
+// User-Agent.
+func (c *Client) postPrepared(ctx context.Context, url string, body []byte, header http.Header) Response {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	start := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return Response{Err: reason(err, "bad request: %v", err)}
+	}
+	req.Header = header
+	return c.do(ctx, req, start)
+}
+
+func (c *Client) do(ctx context.Context, req *http.Request, start time.Time) Response {
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return Response{Latency: time.Since(start), Err: c.describe(ctx, err, "no response")}
+	}
+	out := Response{Status: resp.StatusCode, Header: resp.Header}
+	buf := c.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
+	resp.Body.Close()
+	out.Latency = time.Since(start)
+	switch {
+	case err != nil:
+		out.Err = c.describe(ctx, err, fmt.Sprintf("response body incomplete (%d bytes read)", n))
+	case n > c.opts.MaxResponseBytes:
+		out.Err = reason(nil, "response body exceeds %s", formatBytes(c.opts.MaxResponseBytes))
+	}
+	if n > 0 {
+		keep := min(n, c.opts.MaxResponseBytes)
+		out.Body = bytes.Clone(buf.Bytes()[:keep])
+	}
+	if buf.Cap() <= int(c.opts.MaxResponseBytes)+bytes.MinRead*2 {
+		c.bufs.Put(buf)
+	}
+	return out
+}
+
+// reasonError is a one-line reason that still unwraps to its cause, so
+// callers can test errors.Is(err, context.DeadlineExceeded) and friends.
+type reasonError struct {
+	msg string
+	err error
+}
+
+func (e *reasonError) Error() string { return e.msg }
+func (e *reasonError) Unwrap() error { return e.err }
+
+// Is makes a too-large-body reason match ErrResponseTooLarge.
+func (e *reasonError) Is(target error) bool { return target == ErrResponseTooLarge && e.err == nil }
+
+func reason(err error, format string, a ...any) error {
+	return &reasonError{msg: fmt.Sprintf(format, a...), err: err}
+}
+
+// describe turns a transport error into a one-line reason that says what
+// the receiver did: timed out, reset, refused, closed early.
+func (c *Client) describe(ctx context.Context, err error, what string) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	var nerr net.Error
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
+		return reason(context.Canceled, "aborted: %s (delivery cancelled)", what)
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
+		(errors.As(err, &nerr) && nerr.Timeout()):
+		return reason(context.DeadlineExceeded, "timeout after %s: %s", c.opts.Timeout, what)
+	case errors.Is(err, syscall.ECONNRESET):
+		return reason(err, "connection reset by receiver: %s", what)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return reason(err, "connection refused: %v", err)
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return reason(err, "connection closed by receiver: %s", what)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "server closed") || strings.Contains(msg, "connection reset") {
+		return reason(err, "connection closed by receiver: %s (%v)", what, err)
+	}
+	return reason(err, "%s: %v", what, err)
+}
+
+// formatBytes writes n as "64 KiB", "1 MiB" or "512 bytes".
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,461 @@
+// Package delivery is DevRev's sender for one URL: it signs an event's raw
+// bytes, POSTs them with DevRev's deadline, retries on DevRev's schedule, and
+// delivers many events concurrently with injected duplicates and reordering
+// (PROTOCOL.md §1.1–1.2).
+//
+// Every wait between attempts goes through a clock.Clock, so the 30 s / 3 min
+// schedule can run in real time, scaled down, or by hand in tests. The
+// per-attempt network deadline (ClientOptions.Timeout) is real time: scale it
+// by choosing a smaller Timeout.
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/revhook/revhook/simulator/clock"
+	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/signature"
+)
+
+// DefaultConcurrency is the worker count when Config.Concurrency is zero.
+const DefaultConcurrency = 8
+
+// PreviewBytes is how much of a response body Attempt.ResponsePreview keeps.
+const PreviewBytes = 256
+
+// ErrDropped is the reason of an attempt failed on purpose by Job.DropFirst.
+var ErrDropped = errors.New("dropped by fault injection (drop_first)")
+
+// DefaultSchedule returns DevRev's retry delays: the second attempt 30 s
+// after the first failed, the third 3 min after the second failed.
+func DefaultSchedule() []time.Duration { return []time.Duration{30 * time.Second, 3 * time.Minute} }
+
+// Job is one event to deliver to one URL.
+type Job struct {
+	// Event is the event; its ID, WebhookID and Type label the attempts.
+	Event event.Event
+	// Body is the exact bytes to send and sign; Event.Encode() when nil.
+	Body []byte
+	// URL is the receiver endpoint.
+	URL string
+	// Signer signs Body into X-DevRev-Signature; nil sends no signature.
+	Signer *signature.Signer
+	// DropFirst fails the first N attempts without sending anything
+	// (fault injection: the receiver never sees them).
+	DropFirst int
+}
+
+// Attempt is the record of one POST (or one dropped attempt).
+type Attempt struct {
+	EventID, WebhookID, Type, URL string
+	// Number is the 1-based attempt number; a duplicate delivery is number 1.
+	Number int
+	// Of is how many attempts the schedule allows (1 for a duplicate).
+	Of int
+	// Duplicate marks an injected re-delivery of an already delivered event.
+	Duplicate bool
+	// At is when the attempt started, on the engine's clock.
+	At time.Time
+	// Status is the HTTP status, 0 when no response arrived.
+	Status int
+	// Latency is the real time the exchange took.
+	Latency time.Duration
+	// Err is why the attempt failed ("" when delivered, and for a plain
+	// non-2xx answer it says "HTTP 500 is not 2xx").
+	Err string
+	// ResponsePreview is the start of the response body (PreviewBytes at most).
+	ResponsePreview string
+	// Delivered reports a 2xx answer read completely within the deadline.
+	Delivered bool
+}
+
+// Result is the outcome of one job: every attempt, in order.
+type Result struct {
+	Job      Job
+	Attempts []Attempt
+	// Delivered reports that one attempt (not counting duplicates) succeeded.
+	Delivered bool
+	// Err is set when the job stopped without exhausting its attempts:
+	// the event did not encode, or the context ended.
+	Err error
+}
+
+// Exhausted reports that every scheduled attempt was made and failed.
+func (r Result) Exhausted() bool { return !r.Delivered && r.Err == nil }
+
+// Config configures an Engine. Zero fields take the documented defaults.
+type Config struct {
+	// Client posts the requests; NewClient(ClientOptions{}) when nil.
+	Client *Client
+	// Clock times the waits between attempts; clock.Real() when nil.
+	Clock clock.Clock
+	// Schedule is the delays before attempts 2, 3, …; DefaultSchedule() when
+	// nil. A non-nil empty slice means a single attempt.
+	Schedule []time.Duration
+	// Concurrency bounds the requests in flight in DeliverAll; default 8.
+	Concurrency int
+	// DuplicateRate in [0,1] is the probability that a delivered event is
+	// sent once more (same id, bytes and signature) in DeliverAll.
+	DuplicateRate float64
+	// ReorderWindow w > 1 shuffles the dispatch order of DeliverAll within
+	// consecutive windows of w jobs.
+	ReorderWindow int
+	// Seed makes duplicate and reorder decisions deterministic.
+	Seed uint64
+	// MaxPending bounds the jobs DeliverAll holds at once (in flight or
+	// waiting for a retry); default 64 × Concurrency. It bounds memory.
+	MaxPending int
+	// OnAttempt, if set, is called after every attempt; it must be safe for
+	// concurrent calls.
+	OnAttempt func(Attempt)
+}
+
+// Engine delivers jobs. It is safe for concurrent use.
+type Engine struct {
+	cfg Config
+}
+
+// New returns an engine configured by cfg.
+func New(cfg Config) *Engine {
+	if cfg.Client == nil {
+		cfg.Client = NewClient(ClientOptions{})
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
+	if cfg.Schedule == nil {
+		cfg.Schedule = DefaultSchedule()
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	cfg.DuplicateRate = min(max(cfg.DuplicateRate, 0), 1)
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = 64 * cfg.Concurrency
+	}
+	cfg.MaxPending = max(cfg.MaxPending, cfg.Concurrency)
+	return &Engine{cfg: cfg}
+}
+
+// Config returns the engine's effective configuration.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Attempts is how many attempts the schedule allows per event.
+func (e *Engine) Attempts() int { return 1 + len(e.cfg.Schedule) }
+
+// run is one job in progress.
+type run struct {
+	res    Result
+	body   []byte
+	header http.Header
+	dup    bool // send a duplicate once delivered
+}
+
+// prepare encodes and signs the job once; every attempt and duplicate
+// sends the same bytes with the same header.
+func (e *Engine) prepare(job Job) *run {
+	r := &run{res: Result{Job: job}}
+	r.body = job.Body
+	if r.body == nil {
+		b, err := job.Event.Encode()
+		if err != nil {
+			r.res.Err = fmt.Errorf("encode event %s: %w", job.Event.ID, err)
+			return r
+		}
+		r.body = b
+	}
+	ua := e.cfg.Client.opts.UserAgent
+	r.header = http.Header{
+		"Content-Type": {"application/json"},
+		"User-Agent":   {ua},
+	}
+	if job.Signer != nil {
+		r.header[signature.Header] = []string{job.Signer.Sign(r.body)}
+	}
+	return r
+}
+
+// attempt makes attempt number n (or the duplicate) and records it.
+func (e *Engine) attempt(ctx context.Context, r *run, n int, dup bool) Attempt {
+	job := r.res.Job
+	a := Attempt{
+		EventID: job.Event.ID, WebhookID: job.Event.WebhookID, Type: job.Event.Type, URL: job.URL,
+		Number: n, Of: e.Attempts(), Duplicate: dup, At: e.cfg.Clock.Now(),
+	}
+	if dup {
+		a.Of = 1
+	}
+	if !dup && n <= job.DropFirst {
+		a.Err = ErrDropped.Error()
+	} else {
+		resp := e.cfg.Client.postPrepared(ctx, job.URL, r.body, r.header)
+		a.Status, a.Latency, a.Delivered = resp.Status, resp.Latency, resp.OK()
+		a.Err = resp.Reason()
+		if len(resp.Body) > 0 {
+			a.ResponsePreview = preview(resp.Body)
+		}
+	}
+	r.res.Attempts = append(r.res.Attempts, a)
+	if a.Delivered && !dup {
+		r.res.Delivered = true
+	}
+	if e.cfg.OnAttempt != nil {
+		e.cfg.OnAttempt(a)
+	}
+	return a
+}
+
+// preview returns the start of a body as valid UTF-8.
+func preview(b []byte) string {
+	if len(b) > PreviewBytes {
+		b = b[:PreviewBytes]
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+// Deliver delivers one event: the first attempt at once, then one more after
+// each delay of the schedule while attempts fail. It blocks until the event
+// is delivered, its attempts are exhausted, or ctx ends (Result.Err is then
+// ctx's error; an attempt cut short by ctx is recorded as aborted).
+// Deliver sends no duplicates; DeliverAll does.
+func (e *Engine) Deliver(ctx context.Context, job Job) Result {
+	r := e.prepare(job)
+	if r.res.Err != nil {
+		return r.res
+	}
+	for n := 1; n <= e.Attempts(); n++ {
+		if n > 1 {
+			if err := clock.Sleep(ctx, e.cfg.Clock, e.cfg.Schedule[n-2]); err != nil {
+				r.res.Err = err
+				return r.res
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			r.res.Err = err
+			return r.res
+		}
+		if e.attempt(ctx, r, n, false).Delivered {
+			return r.res
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		r.res.Err = err
+	}
+	return r.res
+}
+
+// plan returns the dispatch order of n jobs and which of them get a
+// duplicate, both drawn from the seed.
+func (e *Engine) plan(n int) (order []int, dup []bool) {
+	rng := rand.New(rand.NewPCG(e.cfg.Seed, e.cfg.Seed^0x9e3779b97f4a7c15))
+	order = make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	if w := e.cfg.ReorderWindow; w > 1 {
+		for lo := 0; lo < n; lo += w {
+			win := order[lo:min(lo+w, n)]
+			rng.Shuffle(len(win), func(i, j int) { win[i], win[j] = win[j], win[i] })
+		}
+	}
+	if e.cfg.DuplicateRate > 0 {
+		dup = make([]bool, n)
+		for i := range dup {
+			dup[i] = rng.Float64() < e.cfg.DuplicateRate
+		}
+	}
+	return order, dup
+}
+
+// DeliverAll delivers jobs concurrently and returns their results in the
+// order of jobs. At most Concurrency requests are in flight; a job waiting
+// for its next attempt holds no worker, and at most MaxPending jobs are held
+// at once. Dispatch follows jobs' order shuffled within ReorderWindow; a
+// delivered job drawn for a duplicate is sent once more right after its
+// success (recorded in its Attempts with Duplicate set).
+//
+// onResult, if set, is called as each job finishes, one call at a time.
+// When ctx ends, jobs not yet finished get Result.Err = ctx.Err().
+func (e *Engine) DeliverAll(ctx context.Context, jobs []Job, onResult func(Result)) []Result {
+	order, dup := e.plan(len(jobs))
+	results := make([]Result, len(jobs))
+	finished := make([]bool, len(jobs))
+	var mu sync.Mutex // serialises onResult
+	e.dispatch(ctx, func(yield func(idx int, job Job) bool) {
+		for _, i := range order {
+			if !yield(i, jobs[i]) {
+				return
+			}
+		}
+	}, func(idx int) bool { return dup != nil && dup[idx] }, func(idx int, r Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		results[idx], finished[idx] = r, true
+		if onResult != nil {
+			onResult(r)
+		}
+	})
+	for i, ok := range finished {
+		if !ok { // never dispatched: ctx ended first
+			results[i] = Result{Job: jobs[i], Err: context.Cause(ctx)}
+			if results[i].Err == nil {
+				results[i].Err = context.Canceled
+			}
+		}
+	}
+	return results
+}
+
+// DeliverStream is DeliverAll for an open-ended stream of jobs (the load
+// generator): jobs are dispatched as they arrive and each result goes only
+// to onResult (one call at a time), so memory stays bounded however long
+// the stream. With ReorderWindow w > 1, jobs are held until w have arrived
+// (or the channel is closed) and that window is dispatched shuffled. It
+// returns when jobs is closed and every job finished, or ctx ended (jobs
+// still in the channel are then not read).
+func (e *Engine) DeliverStream(ctx context.Context, jobs <-chan Job, onResult func(Result)) {
+	rng := rand.New(rand.NewPCG(e.cfg.Seed, e.cfg.Seed^0x9e3779b97f4a7c15))
+	w := max(e.cfg.ReorderWindow, 1)
+	var mu sync.Mutex
+	e.dispatch(ctx, func(yield func(idx int, job Job) bool) {
+		idx := 0
+		window := make([]Job, 0, w)
+		flush := func() bool {
+			if w > 1 {
+				rng.Shuffle(len(window), func(i, j int) { window[i], window[j] = window[j], window[i] })
+			}
+			for _, j := range window {
+				if !yield(idx, j) {
+					return false
+				}
+				idx++
+			}
+			window = window[:0]
+			return true
+		}
+		for {
+			select {
+			case j, ok := <-jobs:
+				if !ok {
+					flush()
+					return
+				}
+				window = append(window, j)
+				if len(window) >= w && !flush() {
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}, func(int) bool {
+		// Called from the dispatching goroutine only, in dispatch order.
+		return e.cfg.DuplicateRate > 0 && rng.Float64() < e.cfg.DuplicateRate
+	}, func(_ int, r Result) {
+		if onResult != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			onResult(r)
+		}
+	})
+}
+
+// item is a job handed to a worker for its next attempt.
+type item struct {
+	idx int
+	r   *run
+	n   int // attempt number to make
+}
+
+// dispatch runs the worker pool. next yields jobs in dispatch order; dupOf
+// says whether a job gets a duplicate; finish receives every dispatched
+// job's result exactly once.
+func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bool), dupOf func(int) bool, finish func(int, Result)) {
+	work := make(chan item)
+	pending := make(chan struct{}, e.cfg.MaxPending)
+	var jobsWG, workersWG sync.WaitGroup
+
+	done := func(it item) {
+		finish(it.idx, it.r.res)
+		<-pending
+		jobsWG.Done()
+	}
+	// retry waits for the schedule's delay without holding a worker, then
+	// hands the job back to the pool.
+	retry := func(it item) {
+		if err := clock.Sleep(ctx, e.cfg.Clock, e.cfg.Schedule[it.n-2]); err != nil {
+			it.r.res.Err = err
+			done(it)
+			return
+		}
+		select {
+		case work <- it:
+		case <-ctx.Done():
+			it.r.res.Err = ctx.Err()
+			done(it)
+		}
+	}
+	for range e.cfg.Concurrency {
+		workersWG.Add(1)
+		go func() {
+			defer workersWG.Done()
+			for it := range work {
+				if err := ctx.Err(); err != nil {
+					it.r.res.Err = err
+					done(it)
+					continue
+				}
+				a := e.attempt(ctx, it.r, it.n, false)
+				switch {
+				case a.Delivered:
+					if it.r.dup && ctx.Err() == nil {
+						e.attempt(ctx, it.r, 1, true)
+					}
+					done(it)
+				case ctx.Err() != nil:
+					it.r.res.Err = ctx.Err()
+					done(it)
+				case it.n < e.Attempts():
+					it.n++
+					go retry(it)
+				default:
+					done(it)
+				}
+			}
+		}()
+	}
+
+	next(func(idx int, job Job) bool {
+		select {
+		case pending <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		jobsWG.Add(1)
+		r := e.prepare(job)
+		r.dup = dupOf(idx)
+		it := item{idx: idx, r: r, n: 1}
+		if r.res.Err != nil {
+			done(it)
+			return true
+		}
+		select {
+		case work <- it:
+			return true
+		case <-ctx.Done():
+			it.r.res.Err = ctx.Err()
+			done(it)
+			return false
+		}
+	})
+	jobsWG.Wait()
+	close(work)
+	workersWG.Wait()
+}
