@@ -36,7 +36,9 @@ Feature: Acknowledgement — every valid event gets a 2xx, quickly
   Scenario: one event of every type in the catalogue is acknowledged
     The catalogue is DevRev's list of event types (revhook catalog prints
     it). A webhook subscribed to a type receives it whether or not the
-    receiver's code does anything with it.
+    receiver's code does anything with it. The verify event, answered with
+    its challenge rather than acknowledged, is checked by the VER
+    requirements.
 
-    When I send one correctly signed event of every type in the catalogue
+    When I send one correctly signed event of every type in the catalogue but verify
     Then the receiver acknowledges every one with 2xx within the deadline

@@ -70,7 +70,17 @@ Feature: Signatures — only events signed with the webhook's secret are accepte
       | change                                  |
       | change one character of its title       |
       | change one digit of its timestamp       |
-      | append a newline to its body            |
+      | change one character of its id          |
+
+  @SIG-04 @must
+  Scenario: an accepted event delivered again with a changed body is refused
+    A receiver that remembers the signatures it already verified, and skips
+    hashing a body whose id and signature it has seen, accepts any body
+    replayed under an accepted event's id and signature.
+
+    Given the receiver accepts a correctly signed work_created event
+    When I send the accepted event again with its signature, after I change one character of its title
+    Then the receiver refuses it
 
   @SIG-05 @must
   Scenario Outline: a correctly signed body written with <style> is accepted

@@ -113,8 +113,22 @@ func tamper(change string, body []byte) ([]byte, error) {
 		}
 		out[j] = '0' + (out[j]-'0'+1)%10
 		return out, nil
-	case "append a newline to its body":
-		return append(out, '\n'), nil
+	case "change one character of its id":
+		i := bytes.Index(out, []byte(`"id":"`))
+		if i < 0 {
+			return nil, harnessf("the event has no id")
+		}
+		j := bytes.IndexByte(out[i+len(`"id":"`):], '"')
+		if j < 1 {
+			return nil, harnessf("the event's id is empty")
+		}
+		k := i + len(`"id":"`) + j - 1 // the id's last character
+		if out[k] == 'X' {
+			out[k] = 'Y'
+		} else {
+			out[k] = 'X'
+		}
+		return out, nil
 	}
 	return nil, harnessf("unknown body change %q", change)
 }

@@ -85,7 +85,7 @@ func TestRestyledBodiesMeanTheSame(t *testing.T) {
 
 func TestTamperChangesOneByte(t *testing.T) {
 	e := testEnv(t, nil)
-	for _, change := range []string{"change one character of its title", "change one digit of its timestamp"} {
+	for _, change := range []string{"change one character of its title", "change one digit of its timestamp", "change one character of its id"} {
 		_, body := workEvent(t, e)
 		out, err := tamper(change, body)
 		require.NoError(t, err, change)
@@ -99,11 +99,7 @@ func TestTamperChangesOneByte(t *testing.T) {
 		assert.Equal(t, 1, diff, change)
 		assert.True(t, json.Valid(out), change)
 	}
-	_, body := workEvent(t, e)
-	out, err := tamper("append a newline to its body", body)
-	require.NoError(t, err)
-	assert.Equal(t, append(bytes.Clone(body), '\n'), out)
-	_, err = tamper("change one character of its title", []byte(`{"id":"x"}`))
+	_, err := tamper("change one character of its title", []byte(`{"id":"x"}`))
 	assert.Error(t, err)
 }
 

@@ -34,7 +34,15 @@ type env struct {
 	clock  clock.Clock
 	hook   string // the webhook id every event is delivered for
 
+	// gate isolates the load-generating steps (bursts, the catalogue sweep):
+	// they hold it exclusively while their requests are in flight, every
+	// other request holds it shared, so that a receiver slowed down by a
+	// burst fails only the requirement that sent the burst.
+	gate sync.RWMutex
+
 	detected bool
+	// slow is set when a probe got no answer in time.
+	slow bool
 	// unreachable fails every scenario: the receiver could not be reached.
 	unreachable error
 	// noAcceptance fails every scenario that needs the receiver to accept
@@ -127,6 +135,13 @@ func signedHeader(sig string, omit bool) http.Header {
 
 // post delivers body with header as DevRev does and records the exchange.
 func (e *env) post(ctx context.Context, st *scenarioState, what string, body []byte, h http.Header, sent bool) *exchange {
+	e.gate.RLock()
+	defer e.gate.RUnlock()
+	return e.postGated(ctx, st, what, body, h, sent)
+}
+
+// postGated is post for a caller that already holds the gate.
+func (e *env) postGated(ctx context.Context, st *scenarioState, what string, body []byte, h http.Header, sent bool) *exchange {
 	r := e.client.Post(ctx, e.url, body, h)
 	x := &exchange{
 		what: what, method: http.MethodPost, header: h, body: body,
@@ -144,6 +159,8 @@ func (e *env) postSigned(ctx context.Context, st *scenarioState, what string, bo
 // request sends a request with any method through a bounded plain client.
 func (e *env) request(ctx context.Context, st *scenarioState, what, method string, body []byte, h http.Header) *exchange {
 	x := &exchange{what: what, method: method, header: h, body: body}
+	e.gate.RLock() // before the deadline starts: waiting for a burst is not the receiver's time
+	defer e.gate.RUnlock()
 	ctx, cancel := context.WithTimeout(ctx, e.s.Timeout)
 	defer cancel()
 	start := time.Now()
@@ -184,29 +201,43 @@ func describeErr(ctx context.Context, err error, timeout time.Duration) error {
 	return err
 }
 
+// sweep runs f(i) for i in [0,n) with width workers; after the first call
+// that reports a timeout it adds workers until all of the rest run at once,
+// so that a receiver that stopped answering costs one more deadline, not
+// n/width of them.
+func sweep(n, width int, f func(i int) (timedOut bool)) {
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var widen sync.Once
+	var worker func()
+	worker = func() {
+		defer wg.Done()
+		for i := range jobs {
+			if f(i) {
+				widen.Do(func() {
+					extra := n - width
+					wg.Add(max(extra, 0))
+					for k := 0; k < extra; k++ {
+						go worker()
+					}
+				})
+			}
+		}
+	}
+	wg.Add(min(width, n))
+	for k := 0; k < min(width, n); k++ {
+		go worker()
+	}
+	for i := 0; i < n; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+}
+
 // randomBytes returns n bytes from crypto/rand.
 func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // never fails on supported platforms (Go ≥ 1.24)
 	return b
-}
-
-// parallel runs f(i) for i in [0,n) with at most limit running at once, all
-// released together so that they really arrive at the same time.
-func parallel(n, limit int, f func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, limit)
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }

@@ -17,37 +17,16 @@ import (
 // that gave up waiting (n == len(body)). Every step is bounded by the
 // run's timeout.
 func (e *env) sendCut(ctx context.Context, body []byte, h http.Header, n int) error {
+	e.gate.RLock()
+	defer e.gate.RUnlock()
 	ctx, cancel := context.WithTimeout(ctx, e.s.Timeout)
 	defer cancel()
-	u := e.s.target
-	addr := u.Host
-	if u.Port() == "" {
-		if u.Scheme == "https" {
-			addr = net.JoinHostPort(u.Hostname(), "443")
-		} else {
-			addr = net.JoinHostPort(u.Hostname(), "80")
-		}
-	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	conn, err := e.connect(ctx)
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
+		return err
 	}
 	defer conn.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	if u.Scheme == "https" {
-		tc := tls.Client(conn, &tls.Config{
-			ServerName:         u.Hostname(),
-			InsecureSkipVerify: e.s.Insecure, //nolint:gosec // --insecure, opt-in
-			NextProtos:         []string{"http/1.1"},
-		})
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return fmt.Errorf("TLS handshake: %w", err)
-		}
-		conn = tc
-	}
+	u := e.s.target
 	var req bytes.Buffer
 	fmt.Fprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nConnection: close\r\n", u.RequestURI(), u.Host, len(body))
 	keys := make([]string, 0, len(h))
@@ -66,6 +45,40 @@ func (e *env) sendCut(ctx context.Context, body []byte, h http.Header, n int) er
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil
+}
+
+// connect opens a connection to the receiver, TLS included for https,
+// bounded by ctx; its deadline applies to the connection.
+func (e *env) connect(ctx context.Context) (net.Conn, error) {
+	u := e.s.target
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	if u.Scheme != "https" {
+		return conn, nil
+	}
+	tc := tls.Client(conn, &tls.Config{
+		ServerName:         u.Hostname(),
+		InsecureSkipVerify: e.s.Insecure, //nolint:gosec // --insecure, opt-in
+		NextProtos:         []string{"http/1.1"},
+	})
+	if err := tc.HandshakeContext(ctx); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("TLS handshake: %w", err)
+	}
+	return tc, nil
 }
 
 // rawNote describes a deliberately cut attempt for the evidence.

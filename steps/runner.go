@@ -25,8 +25,16 @@ import (
 	"github.com/revhook/revhook/steps/report"
 )
 
-// Concurrency is how many scenarios run at once.
-const Concurrency = 16
+// Concurrency is how many scenarios run at once. Each has at most one
+// request in flight (the load-generating steps run alone), so a receiver
+// that answers one request at a time within deadline/Concurrency still
+// passes everything but the burst.
+const Concurrency = 8
+
+// SlowConcurrency is how many scenarios run at once when the receiver let a
+// correctly signed probe event time out: its scenarios mostly wait out the
+// deadline, and running them together bounds the run to a few deadlines.
+const SlowConcurrency = 128
 
 // independentOfAcceptance lists the requirements that can be checked when
 // the receiver accepts no correctly signed event at all.
@@ -206,33 +214,44 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	return rep, nil
 }
 
-// detect finds the signature encoding the receiver accepts (Encoding auto)
-// and whether it can be reached at all.
+// detect checks that the receiver can be reached at all (a connection, and
+// the TLS handshake for https), then finds the signature encoding it
+// accepts (Encoding auto) with one correctly signed event each way.
 func (e *env) detect(ctx context.Context) {
+	dctx, cancel := context.WithTimeout(ctx, e.s.Timeout)
+	conn, err := e.connect(dctx)
+	cancel()
+	if err != nil {
+		e.unreachable = failf("receiver unreachable: %v", err)
+		return
+	}
+	conn.Close()
 	probe := &scenarioState{}
 	send := func(enc signature.Encoding) *exchange {
+		x := &exchange{what: fmt.Sprintf("encoding probe: a correctly signed work_created event with a %s signature", enc), control: true}
 		ev, err := e.newEvent("work_created")
 		if err != nil {
-			return &exchange{what: "a probe", err: err}
+			x.err = err
+			return x
 		}
 		body, err := encode(ev)
 		if err != nil {
-			return &exchange{what: "a probe", err: err}
+			x.err = err
+			return x
 		}
 		signer, err := signature.NewSigner(e.s.Secret, enc, e.s.keyEnc)
 		if err != nil {
-			return &exchange{what: "a probe", err: err}
+			x.err = err
+			return x
 		}
-		x := e.post(ctx, probe, fmt.Sprintf("encoding probe: a correctly signed work_created event, %s signature", enc), body, signedHeader(signer.Sign(body), false), false)
+		x = e.post(ctx, probe, x.what, body, signedHeader(signer.Sign(body), false), false)
 		x.control = true
 		return x
 	}
 	if e.s.encoding != EncodingAuto {
 		x := send(e.enc)
 		e.probes = []*exchange{x}
-		if x.err != nil {
-			e.unreachable = failf("receiver unreachable: %v", x.err)
-		}
+		e.slow = x.err != nil
 		return
 	}
 	var hex, b64 *exchange
@@ -242,17 +261,18 @@ func (e *env) detect(ctx context.Context) {
 	go func() { defer wg.Done(); b64 = send(signature.Base64) }()
 	wg.Wait()
 	e.probes = []*exchange{hex, b64}
+	e.slow = hex.err != nil || b64.err != nil
 	switch {
-	case hex.err != nil && b64.err != nil:
-		e.unreachable = failf("receiver unreachable: %v", hex.err)
 	case hex.ok():
 		e.detected = true
 	case b64.ok():
 		e.detected = true
 		_ = e.setEncoding(signature.Base64) // the secret was validated already
-	default:
+	case hex.err == nil && b64.err == nil:
 		e.noAcceptance = failf("receiver accepted neither hex nor base64 signatures: it answered %s to a correctly signed work_created event with a hex signature and %s with a base64 one", hex.outcome(), b64.outcome())
 	}
+	// Otherwise a probe got no answer in time: the encoding stays hex,
+	// undetected, and every scenario observes the receiver for itself.
 }
 
 // runSuite runs the selected scenarios with godog and returns their states
@@ -263,6 +283,10 @@ func (e *env) runSuite(ctx context.Context, sel *selection) (map[string][]*scena
 		states []*scenarioState
 	)
 	var cucumber bytes.Buffer
+	concurrency := Concurrency
+	if e.slow {
+		concurrency = SlowConcurrency
+	}
 	suite := godog.TestSuite{
 		Name: "revhook",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
@@ -296,7 +320,7 @@ func (e *env) runSuite(ctx context.Context, sel *selection) (map[string][]*scena
 			Tags:           sel.filter,
 			Format:         "cucumber",
 			Output:         &cucumber,
-			Concurrency:    Concurrency,
+			Concurrency:    concurrency,
 			Strict:         true,
 			NoColors:       true,
 			DefaultContext: ctx,

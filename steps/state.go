@@ -160,6 +160,18 @@ func (st *scenarioState) lastSent() (*exchange, error) {
 	return st.last, nil
 }
 
+// controlExchange returns the scenario's first control exchange, if any.
+func (st *scenarioState) controlExchange() *exchange {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, x := range st.exchanges {
+		if x.control {
+			return x
+		}
+	}
+	return nil
+}
+
 func (st *scenarioState) allSent() []*exchange {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -185,7 +197,12 @@ func (st *scenarioState) reason() string {
 	if st.err == nil {
 		return ""
 	}
-	return strings.Join(strings.Fields(st.err.Error()), " ")
+	msg := st.err.Error()
+	var f *failure
+	if errors.As(st.err, &f) {
+		msg = f.msg // without godog's "before scenario hook failed:" and the like
+	}
+	return strings.Join(strings.Fields(msg), " ")
 }
 
 // isHarnessFailure reports whether err means the harness broke rather than
