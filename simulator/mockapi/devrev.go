@@ -63,25 +63,27 @@ func (h *hook) subscribed(typ string) bool {
 	return false
 }
 
-// devUser is DevRev's dev_user summary (created_by / modified_by).
-type devUser struct {
+// DevUser is DevRev's dev_user summary (created_by / modified_by).
+type DevUser struct {
 	Type           string         `json:"type"`
 	DisplayID      string         `json:"display_id"`
 	ID             string         `json:"id"`
 	DisplayName    string         `json:"display_name"`
-	DisplayPicture displayPicture `json:"display_picture"`
+	DisplayPicture DisplayPicture `json:"display_picture"`
 	Email          string         `json:"email"`
 	FullName       string         `json:"full_name"`
 	State          string         `json:"state"`
 }
 
-type displayPicture struct {
+// DisplayPicture is a dev user's avatar artifact.
+type DisplayPicture struct {
 	DisplayID string      `json:"display_id"`
 	ID        string      `json:"id"`
-	File      pictureFile `json:"file"`
+	File      PictureFile `json:"file"`
 }
 
-type pictureFile struct {
+// PictureFile describes the avatar's file.
+type PictureFile struct {
 	Type string `json:"type"`
 	Name string `json:"name"`
 	Size int    `json:"size"`
@@ -89,16 +91,16 @@ type pictureFile struct {
 
 // newDevUser is the owner of the mock's token: every webhook is created and
 // modified by them.
-func newDevUser(org string) devUser {
-	return devUser{
+func newDevUser(org string) DevUser {
+	return DevUser{
 		Type:        "dev_user",
 		DisplayID:   "DEVU-1",
 		ID:          fmt.Sprintf("don:identity:dvrv-us-1:devo/%s:devu/1", org),
 		DisplayName: "revhook-dev",
-		DisplayPicture: displayPicture{
+		DisplayPicture: DisplayPicture{
 			DisplayID: "ARTIFACT-1",
 			ID:        fmt.Sprintf("don:core:dvrv-us-1:devo/%s:artifact/1", org),
-			File:      pictureFile{Type: "image/png", Name: "avatar.png", Size: 2048},
+			File:      PictureFile{Type: "image/png", Name: "avatar.png", Size: 2048},
 		},
 		Email:    "dev@example.com",
 		FullName: "Revhook Developer",
@@ -108,12 +110,12 @@ func newDevUser(org string) devUser {
 
 // WebhookObject is the webhook as DevRev's API returns it (seed 001).
 type WebhookObject struct {
-	CreatedBy    devUser  `json:"created_by"`
+	CreatedBy    DevUser  `json:"created_by"`
 	CreatedDate  string   `json:"created_date"`
 	DisplayID    string   `json:"display_id"`
 	EventTypes   []string `json:"event_types"`
 	ID           string   `json:"id"`
-	ModifiedBy   devUser  `json:"modified_by"`
+	ModifiedBy   DevUser  `json:"modified_by"`
 	ModifiedDate string   `json:"modified_date"`
 	Secret       string   `json:"secret"`
 	Status       string   `json:"status"`

@@ -146,7 +146,7 @@ type Server struct {
 	display   int              // last display number
 	revont    map[string]*revontHook
 	revOrder  []string
-	user      devUser
+	user      DevUser
 }
 
 // New returns a Server configured by cfg.

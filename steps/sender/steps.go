@@ -804,5 +804,5 @@ func stepFunc(n int, f func(args []string) error) any {
 	case 3:
 		return func(a, b, c string) error { return f([]string{a, b, c}) }
 	}
-	panic(fmt.Sprintf("sender steps: %d arguments not supported", n))
+	return func() error { return fmt.Errorf("sender steps: a step with %d arguments is not supported", n) }
 }
