@@ -127,6 +127,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out.printf("timing: retries after %s, verify every %s for %s, degraded after %d exhausted events, re-verify every %s, response deadline %s%s\n",
 		describeSchedule(sched, *scale), scaled(*verifyEvery, *scale), scaled(*verifyWindow, *scale), *degradedAfter,
 		scaled(*reverifyEvery, *scale), deadline, scaleNote(*scale))
+	if !timeoutSet && deadline < 50*time.Millisecond {
+		out.printf("note:  the scaled response deadline %s is very short; --timeout sets it on its own (e.g. --timeout 3s)\n", deadline)
+	}
 	out.printf("try:   curl -sS -X POST %s/webhooks.create -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"event_types\":[\"work_created\"],\"url\":\"http://127.0.0.1:8089/\"}'\n", base, *token)
 	out.printf("log:   curl -sS -H 'Authorization: Bearer %s' '%s/simulator/deliveries?limit=20'\n", *token, base)
 
