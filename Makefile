@@ -26,7 +26,7 @@ test: lint vet
 	$(GO) test -race -count=1 ./...
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench
 
 clean:
 	rm -rf bin report.html report.xml report.json report.md
