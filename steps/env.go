@@ -48,6 +48,8 @@ type env struct {
 	// noAcceptance fails every scenario that needs the receiver to accept
 	// a correctly signed event: detection found no encoding it accepts.
 	noAcceptance error
+	// stepDefs are the compiled step definitions.
+	stepDefs []stepDef
 	// probes are the detection exchanges, shown as evidence when they
 	// decided a failure.
 	probes []*exchange
@@ -86,6 +88,7 @@ func newEnv(s *settings) (*env, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	e.hook = e.gen.WebhookID()
+	e.stepDefs = e.steps()
 	return e, nil
 }
 

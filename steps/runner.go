@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"reflect"
 	"sort"
 	"strconv"
@@ -287,6 +288,12 @@ func (e *env) runSuite(ctx context.Context, sel *selection) (map[string][]*scena
 	if e.slow {
 		concurrency = SlowConcurrency
 	}
+	// godog always needs a formatter; progress into the void is the
+	// cheapest when no cucumber JSON was asked for.
+	format, output := "progress", io.Writer(io.Discard)
+	if e.s.Cucumber != nil {
+		format, output = "cucumber", &cucumber
+	}
 	suite := godog.TestSuite{
 		Name: "revhook",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
@@ -318,8 +325,8 @@ func (e *env) runSuite(ctx context.Context, sel *selection) (map[string][]*scena
 			FS:             features.FS(),
 			Paths:          features.Files(),
 			Tags:           sel.filter,
-			Format:         "cucumber",
-			Output:         &cucumber,
+			Format:         format,
+			Output:         output,
 			Concurrency:    concurrency,
 			Strict:         true,
 			NoColors:       true,

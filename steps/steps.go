@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,59 +27,86 @@ const (
 	ackEveryLimit = 5 // failing deliveries named in one reason
 )
 
-// register binds the step definitions of the receiver catalogue to sc.
+// stepDef is one step definition: its keyword, pattern and handler.
+type stepDef struct {
+	keyword string // Given, When or Then
+	expr    *regexp.Regexp
+	handler any
+}
+
+// steps returns the step definitions of the receiver catalogue, with their
+// patterns compiled once per run (godog would compile them per scenario).
 // Steps are thin: they build events with simulator/event, sign them with
 // simulator/signature and send them with simulator/delivery; scenario state
 // travels in the context.
+func (e *env) steps() []stepDef {
+	defs := []struct {
+		keyword, pattern string
+		handler          any
+	}{
+		{"Given", `^the receiver accepts a correctly signed (\S+) event$`, e.control},
+		{"Given", `^the receiver answers a correctly signed verify event with its challenge$`, e.controlVerify},
+		{"Then", `^the receiver still accepts a correctly signed (\S+) event$`, e.stillAccepts},
+		{"When", `^I send a correctly signed (\S+) event$`, e.sendSigned},
+		{"When", `^I send a signed verify event with a random challenge of (\d+) characters?$`, e.sendVerifyLen},
+		{"When", `^I send a signed verify event with the challenge "((?s:.*))"$`, e.sendVerifyText},
+		{"When", `^I send a (\S+) event signed with (.+)$`, e.sendWrongSig},
+		{"When", `^I send a (\S+) event without the X-DevRev-Signature header$`, e.sendUnsigned},
+		{"When", `^I send a (\S+) event with an empty X-DevRev-Signature header$`, e.sendEmptySig},
+		{"When", `^I sign a (\S+) event and then (.+) before sending it$`, e.sendTampered},
+		{"When", `^I send a correctly signed (\S+) event written with (.+)$`, e.sendRestyled},
+		{"When", `^I send a correctly signed (\S+) event with a timestamp (\d+) (seconds?|minutes?|hours?|days?) in the (past|future)$`, e.sendSkewed},
+		{"When", `^I send a correctly signed (\S+) event with a timestamp of (nanosecond|microsecond|millisecond) precision$`, e.sendPrecision},
+		{"When", `^I send (\d+) correctly signed (\S+) events at the same time$`, e.sendBurst},
+		{"When", `^I send one correctly signed event of every type in the catalogue but verify$`, e.sendCatalogue},
+		{"When", `^I send the accepted event again with its signature, after I (.+)$`, e.sendControlTampered},
+		{"When", `^I send the same event again$`, e.sendAgain},
+		{"When", `^I send the same correctly signed (\S+) event (\d+) times at the same time$`, e.sendSameConcurrently},
+		{"When", `^a first attempt of a correctly signed (\S+) event is cut off after half of its body$`, e.cutMidBody},
+		{"When", `^a first attempt of a correctly signed (\S+) event is abandoned right after the whole request was written$`, e.abandonAfterWrite},
+		{"When", `^the same event is delivered again$`, e.retry},
+		{"When", `^after a short pause the same event is delivered again$`, e.retryAfterPause},
+		{"When", `^the events of one work item arrive in the order (.+)$`, e.sendOutOfOrder},
+		{"When", `^I send a correctly signed event of the new type "([a-z0-9_]+)"$`, e.sendNewType},
+		{"When", `^I send a correctly signed (\S+) event with an unknown field in the (envelope|object)$`, e.sendUnknownField},
+		{"When", `^I send a correctly signed body that is (.+)$`, e.sendMalformed},
+		{"When", `^I send one after another every kind of malformed body, each correctly signed$`, e.sendAllMalformed},
+		{"When", `^I send a correctly signed (\S+) event of (\d+) KiB$`, e.sendLarge},
+		{"When", `^I send a (GET|HEAD|DELETE|OPTIONS) request to the endpoint$`, e.sendBodyless},
+		{"When", `^I send a correctly signed (\S+) event with the method (PUT|PATCH|DELETE)$`, e.sendWithMethod},
+		{"Then", `^the receiver acknowledges it with 2xx$`, e.thenAck},
+		{"Then", `^the receiver acknowledges it with 2xx within the deadline$`, e.thenAck},
+		{"Then", `^the receiver acknowledges every one with 2xx$`, e.thenAckEvery},
+		{"Then", `^the receiver acknowledges every one with 2xx within the deadline$`, e.thenAckEvery},
+		{"Then", `^the receiver refuses it$`, e.thenRefuse},
+		{"Then", `^the receiver refuses it with a 4xx$`, e.then4xx},
+		{"Then", `^the receiver refuses each one with a 4xx$`, e.thenEach4xx},
+		{"Then", `^the receiver answers (\d{3})$`, e.thenStatus},
+		{"Then", `^the receiver answers 200 with the same challenge as JSON$`, e.thenChallenge},
+		{"Then", `^the receiver answers within the deadline$`, e.thenVerifyInTime},
+		{"Then", `^the answer has the content type application/json$`, e.thenJSONType},
+		{"Then", `^the answer does not contain the challenge$`, e.thenNoChallenge},
+		{"Then", `^the exchange was made over HTTPS$`, e.thenHTTPS},
+	}
+	out := make([]stepDef, len(defs))
+	for i, d := range defs {
+		out[i] = stepDef{keyword: d.keyword, expr: regexp.MustCompile(d.pattern), handler: d.handler}
+	}
+	return out
+}
+
+// register binds the step definitions to sc.
 func (e *env) register(sc *godog.ScenarioContext) {
-	// Controls: the receiver accepts the good version of what is refused next.
-	sc.Given(`^the receiver accepts a correctly signed (\S+) event$`, e.control)
-	sc.Given(`^the receiver answers a correctly signed verify event with its challenge$`, e.controlVerify)
-	sc.Then(`^the receiver still accepts a correctly signed (\S+) event$`, e.stillAccepts)
-
-	// Deliveries.
-	sc.When(`^I send a correctly signed (\S+) event$`, e.sendSigned)
-	sc.When(`^I send a signed verify event with a random challenge of (\d+) characters?$`, e.sendVerifyLen)
-	sc.When(`^I send a signed verify event with the challenge "((?s:.*))"$`, e.sendVerifyText)
-	sc.When(`^I send a (\S+) event signed with (.+)$`, e.sendWrongSig)
-	sc.When(`^I send a (\S+) event without the X-DevRev-Signature header$`, e.sendUnsigned)
-	sc.When(`^I send a (\S+) event with an empty X-DevRev-Signature header$`, e.sendEmptySig)
-	sc.When(`^I sign a (\S+) event and then (.+) before sending it$`, e.sendTampered)
-	sc.When(`^I send a correctly signed (\S+) event written with (.+)$`, e.sendRestyled)
-	sc.When(`^I send a correctly signed (\S+) event with a timestamp (\d+) (seconds?|minutes?|hours?|days?) in the (past|future)$`, e.sendSkewed)
-	sc.When(`^I send a correctly signed (\S+) event with a timestamp of (nanosecond|microsecond|millisecond) precision$`, e.sendPrecision)
-	sc.When(`^I send (\d+) correctly signed (\S+) events at the same time$`, e.sendBurst)
-	sc.When(`^I send one correctly signed event of every type in the catalogue but verify$`, e.sendCatalogue)
-	sc.When(`^I send the accepted event again with its signature, after I (.+)$`, e.sendControlTampered)
-	sc.When(`^I send the same event again$`, e.sendAgain)
-	sc.When(`^I send the same correctly signed (\S+) event (\d+) times at the same time$`, e.sendSameConcurrently)
-	sc.When(`^a first attempt of a correctly signed (\S+) event is cut off after half of its body$`, e.cutMidBody)
-	sc.When(`^a first attempt of a correctly signed (\S+) event is abandoned right after the whole request was written$`, e.abandonAfterWrite)
-	sc.When(`^the same event is delivered again$`, e.retry)
-	sc.When(`^after a short pause the same event is delivered again$`, e.retryAfterPause)
-	sc.When(`^the events of one work item arrive in the order (.+)$`, e.sendOutOfOrder)
-	sc.When(`^I send a correctly signed event of the new type "([a-z0-9_]+)"$`, e.sendNewType)
-	sc.When(`^I send a correctly signed (\S+) event with an unknown field in the (envelope|object)$`, e.sendUnknownField)
-	sc.When(`^I send a correctly signed body that is (.+)$`, e.sendMalformed)
-	sc.When(`^I send one after another every kind of malformed body, each correctly signed$`, e.sendAllMalformed)
-	sc.When(`^I send a correctly signed (\S+) event of (\d+) KiB$`, e.sendLarge)
-	sc.When(`^I send a (GET|HEAD|DELETE|OPTIONS) request to the endpoint$`, e.sendBodyless)
-	sc.When(`^I send a correctly signed (\S+) event with the method (PUT|PATCH|DELETE)$`, e.sendWithMethod)
-
-	// Outcomes.
-	sc.Then(`^the receiver acknowledges it with 2xx$`, e.thenAck)
-	sc.Then(`^the receiver acknowledges it with 2xx within the deadline$`, e.thenAck)
-	sc.Then(`^the receiver acknowledges every one with 2xx$`, e.thenAckEvery)
-	sc.Then(`^the receiver acknowledges every one with 2xx within the deadline$`, e.thenAckEvery)
-	sc.Then(`^the receiver refuses it$`, e.thenRefuse)
-	sc.Then(`^the receiver refuses it with a 4xx$`, e.then4xx)
-	sc.Then(`^the receiver refuses each one with a 4xx$`, e.thenEach4xx)
-	sc.Then(`^the receiver answers (\d{3})$`, e.thenStatus)
-	sc.Then(`^the receiver answers 200 with the same challenge as JSON$`, e.thenChallenge)
-	sc.Then(`^the receiver answers within the deadline$`, e.thenVerifyInTime)
-	sc.Then(`^the answer has the content type application/json$`, e.thenJSONType)
-	sc.Then(`^the answer does not contain the challenge$`, e.thenNoChallenge)
-	sc.Then(`^the exchange was made over HTTPS$`, e.thenHTTPS)
+	for _, d := range e.stepDefs {
+		switch d.keyword {
+		case "Given":
+			sc.Given(d.expr, d.handler)
+		case "When":
+			sc.When(d.expr, d.handler)
+		default:
+			sc.Then(d.expr, d.handler)
+		}
+	}
 }
 
 // --- controls -------------------------------------------------------------
