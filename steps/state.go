@@ -19,6 +19,7 @@ import (
 // not do): its message is the reason shown in the report.
 type failure struct{ msg string }
 
+// Error returns the reason.
 func (f *failure) Error() string { return f.msg }
 
 func failf(format string, a ...any) error { return &failure{msg: fmt.Sprintf(format, a...)} }
@@ -27,7 +28,10 @@ func failf(format string, a ...any) error { return &failure{msg: fmt.Sprintf(for
 // step it cannot build, an unknown variant): the run's results are void.
 type harnessError struct{ err error }
 
+// Error implements error.
 func (h *harnessError) Error() string { return "harness: " + h.err.Error() }
+
+// Unwrap returns the underlying error.
 func (h *harnessError) Unwrap() error { return h.err }
 
 func harnessf(format string, a ...any) error {

@@ -26,6 +26,7 @@ type reportTarget struct{ format, path string }
 // reportFlag collects repeated --report flags.
 type reportFlag []reportTarget
 
+// String implements flag.Value.
 func (r *reportFlag) String() string {
 	parts := make([]string, len(*r))
 	for i, t := range *r {
@@ -34,6 +35,7 @@ func (r *reportFlag) String() string {
 	return strings.Join(parts, ",")
 }
 
+// Set implements flag.Value: it parses and validates one FORMAT=PATH.
 func (r *reportFlag) Set(v string) error {
 	format, path, ok := strings.Cut(v, "=")
 	if !ok || format == "" || path == "" {
