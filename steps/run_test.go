@@ -187,6 +187,11 @@ func TestRefuseEverything(t *testing.T) {
 		}
 		assert.Contains(t, got["VER-04"].Reason, "did not answer the correctly signed control verify event")
 		assert.Equal(t, allIDs(), sortedCopy(failing(rep)))
+		for _, q := range rep.Requirements {
+			assert.NotEmpty(t, q.Evidence, q.ID)
+			assert.LessOrEqual(t, len(q.Evidence), evidencePerReq, q.ID)
+		}
+		assert.Len(t, got["ACK-03"].Evidence, evidencePerScenario, "72 refusals, capped")
 		assert.False(t, rep.Target.EncodingDetected)
 	})
 
