@@ -1,13 +1,844 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/revhook/revhook/simulator/clock"
+	"github.com/revhook/revhook/simulator/delivery"
+	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/signature"
 )
 
-// TODO(owner of 'send'): replace this placeholder.
+// Limits of `revhook send` flags.
+const (
+	maxSendCount       = 1_000_000
+	maxSendConcurrency = 10_000
+	maxDataBytes       = 16 << 20 // --data file
+	maxServerAnswer    = 16 << 20 // a --server trigger answer
+	defaultServerWait  = 10 * time.Second
+	shortDeadline      = 50 * time.Millisecond
+	latencySamples     = 1 << 20 // latency percentiles of a load run
+)
+
+// sendFlags are the raw flag values of `revhook send`.
+type sendFlags struct {
+	url, secret, typ, data, encoding, keyEncoding string
+	schedule, precision, server, token, webhookID string
+	count, reorder, concurrency, dropFirst        int
+	duplicates, timeScale, rate                   float64
+	timeout, duration                             time.Duration
+	seed                                          uint64
+	insecure, quiet                               bool
+	sets                                          []string
+	given                                         map[string]bool // flags present on the command line
+}
+
+// setArg is one --set path=value.
+type setArg struct{ path, value string }
+
+// sendPlan is a validated `revhook send` invocation.
+type sendPlan struct {
+	url, typ, webhookID string
+	data                []byte // --data file contents, nil when absent
+	sets                []setArg
+	signer              *signature.Signer
+	count, concurrency  int
+	reorder, dropFirst  int
+	duplicates          float64
+	timeout             time.Duration
+	schedule            []time.Duration
+	timeScale           float64
+	seed                uint64
+	precision           event.Precision
+	insecure, quiet     bool
+	rate                float64
+	duration            time.Duration
+	server, token       string
+}
+
+// flagError is a configuration error that names its flag.
+type flagError struct {
+	flag string
+	err  error
+}
+
+func (e *flagError) Error() string { return "--" + e.flag + ": " + e.err.Error() }
+func (e *flagError) Unwrap() error { return e.err }
+
+func badFlag(name, format string, a ...any) error {
+	return &flagError{flag: name, err: fmt.Errorf(format, a...)}
+}
+
+const sendSynopsis = `send --url URL --secret SECRET [--type TYPE] [--count N] [--duplicates R] [--reorder W] [flags]
+       revhook send --url URL --secret SECRET --rate R --duration D [--concurrency C]   (load generator)
+       revhook send --server URL --token TOKEN [--type TYPE] [--count N] [--data FILE]  (ask a running 'revhook serve')
+
+Signs events like DevRev and delivers them with DevRev's retries: attempt 1 at once,
+attempt 2 30s after the first failed, attempt 3 3m after the second failed (--schedule,
+scaled by --time-scale). Prints one line per attempt; exits 1 if any event exhausted
+its attempts, 2 on a configuration error (before anything is sent).`
+
+func newSendFlagSet(stderr io.Writer) (*flag.FlagSet, *sendFlags) {
+	fs := newFlagSet("send", sendSynopsis, stderr)
+	f := &sendFlags{}
+	fs.StringVar(&f.url, "url", "", "receiver endpoint, http or https (required unless --server)")
+	fs.StringVar(&f.secret, "secret", "", "webhook secret, 8-32 bytes (env REVHOOK_SECRET)")
+	fs.StringVar(&f.typ, "type", "work_created", "event type; 'revhook catalog' lists them")
+	fs.IntVar(&f.count, "count", 1, "number of events")
+	fs.Float64Var(&f.duplicates, "duplicates", 0, "probability 0..1 that a delivered event is delivered once more (same id, bytes, signature)")
+	fs.IntVar(&f.reorder, "reorder", 0, "shuffle the dispatch order within windows of W events (0: in order)")
+	fs.StringVar(&f.data, "data", "", "JSON file with your own payload (the object under the field named after the type); revhook still builds and signs the envelope")
+	fs.Func("set", "path=value: override one payload field, e.g. --set work.title=\"Disk full\" (repeatable; JSON values like 42 or true are typed)", func(s string) error {
+		f.sets = append(f.sets, s)
+		return nil
+	})
+	fs.StringVar(&f.encoding, "encoding", "hex", "X-DevRev-Signature encoding: hex or base64")
+	fs.StringVar(&f.keyEncoding, "key-encoding", "raw", "how the secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
+	fs.IntVar(&f.concurrency, "concurrency", delivery.DefaultConcurrency, "deliveries in flight at once")
+	fs.DurationVar(&f.timeout, "timeout", delivery.DefaultTimeout, "per-attempt deadline (connect, headers and body); when not given, 3s scaled by --time-scale")
+	fs.StringVar(&f.schedule, "schedule", "30s,3m", "delays before the retries of a failed event, comma-separated; \"\" for a single attempt")
+	fs.Float64Var(&f.timeScale, "time-scale", 1, "multiply the retry delays (and, unless --timeout is given, the deadline); 0.001 makes 3m last 180ms")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed for ids, payloads, duplicates and reordering (0: random, printed)")
+	fs.StringVar(&f.precision, "precision", "ns", "timestamp precision: ns, us or ms")
+	fs.BoolVar(&f.insecure, "insecure", false, "accept any TLS certificate")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary, not a line per attempt")
+	fs.Float64Var(&f.rate, "rate", 0, "load generator: events per second (with --duration)")
+	fs.DurationVar(&f.duration, "duration", 0, "load generator: how long to generate events at --rate")
+	fs.IntVar(&f.dropFirst, "drop-first", 0, "fault injection: fail the first N attempts of every event without sending them")
+	fs.StringVar(&f.webhookID, "webhook-id", "", "webhook DON id in the envelope (generated when empty); with --server, the webhook to trigger")
+	fs.StringVar(&f.server, "server", "", "base URL of a running 'revhook serve': ask it to emit the events to its webhooks instead")
+	fs.StringVar(&f.token, "token", "", "API token of --server (env REVHOOK_TOKEN)")
+	return fs, f
+}
+
 func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "revhook send: not implemented yet")
-	return exitInternal
+	fs, f := newSendFlagSet(stderr)
+	if code, done := parseFlags(fs, args); done {
+		return code
+	}
+	f.given = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	plan, err := f.plan()
+	if err != nil {
+		return usageErr(stderr, "send", "%v", err)
+	}
+	if plan.server != "" {
+		return sendViaServer(ctx, plan, stdout, stderr)
+	}
+	if plan.rate > 0 {
+		return sendLoad(ctx, plan, stdout, stderr)
+	}
+	return sendCount(ctx, plan, stdout, stderr)
+}
+
+// plan validates every flag, reads --data and checks --set against a
+// generated event, so that every configuration error is found before any
+// request is sent.
+func (f *sendFlags) plan() (*sendPlan, error) {
+	p := &sendPlan{
+		typ: f.typ, webhookID: f.webhookID, count: f.count, concurrency: f.concurrency,
+		reorder: f.reorder, dropFirst: f.dropFirst, duplicates: f.duplicates, timeScale: f.timeScale,
+		seed: f.seed, insecure: f.insecure, quiet: f.quiet, rate: f.rate, duration: f.duration,
+	}
+	if err := validateType(f.typ); err != nil {
+		return nil, err
+	}
+	if err := validateCounts(f); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.schedule, err = parseSchedule(f.schedule); err != nil {
+		return nil, &flagError{"schedule", err}
+	}
+	if p.precision, err = event.ParsePrecision(f.precision); err != nil {
+		return nil, &flagError{"precision", err}
+	}
+	p.timeout = f.timeout
+	if !f.given["timeout"] {
+		p.timeout = clock.Scale(delivery.DefaultTimeout, f.timeScale)
+	}
+	for _, s := range f.sets {
+		a, err := parseSet(s)
+		if err != nil {
+			return nil, err
+		}
+		p.sets = append(p.sets, a)
+	}
+	if f.data != "" {
+		if p.data, err = readData(f.data); err != nil {
+			return nil, &flagError{"data", err}
+		}
+	}
+	if p.seed == 0 {
+		p.seed = rand.Uint64()
+	}
+
+	if f.server != "" {
+		return p, f.planServer(p)
+	}
+	if f.url == "" {
+		return nil, badFlag("url", "is required (the receiver endpoint), or use --server to trigger a running 'revhook serve'")
+	}
+	if err := validateURL(f.url); err != nil {
+		return nil, &flagError{"url", err}
+	}
+	p.url = f.url
+	if p.signer, err = newSendSigner(f); err != nil {
+		return nil, err
+	}
+	// Build one event the way the run will, so a --set that cannot apply
+	// (e.g. through a string) or a --data the type rejects is a usage error.
+	if _, err := p.newEvent(event.NewGenerator(event.Options{Seed: p.seed, Precision: p.precision}), "don:integration:dvrv-us-1:devo/check:webhook/check"); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// planServer checks the flags of --server mode.
+func (f *sendFlags) planServer(p *sendPlan) error {
+	if err := validateURL(f.server); err != nil {
+		return &flagError{"server", err}
+	}
+	switch {
+	case f.url != "":
+		return badFlag("server", "cannot be combined with --url: the mock delivers to its registered webhooks")
+	case len(f.sets) > 0:
+		return badFlag("set", "is not supported with --server; put the payload in --data")
+	case f.rate > 0:
+		return badFlag("rate", "is not supported with --server")
+	}
+	p.server = strings.TrimRight(f.server, "/")
+	p.token = f.token
+	if p.token == "" {
+		p.token = os.Getenv("REVHOOK_TOKEN")
+	}
+	if p.token == "" {
+		return badFlag("token", "is required with --server (or set REVHOOK_TOKEN); 'revhook serve' prints it")
+	}
+	if strings.ContainsAny(p.token, " \t\r\n") {
+		return badFlag("token", "must not contain spaces")
+	}
+	return nil
+}
+
+// validateType accepts only catalogue types.
+func validateType(typ string) error {
+	if !event.Known(typ) {
+		return badFlag("type", "unknown event type %q ('revhook catalog' lists the %d types)", typ, len(event.Types()))
+	}
+	return nil
+}
+
+// validateCounts checks the numeric flags.
+func validateCounts(f *sendFlags) error {
+	switch {
+	case f.count < 1 || f.count > maxSendCount:
+		return badFlag("count", "must be 1 to %d, got %d", maxSendCount, f.count)
+	case f.concurrency < 1 || f.concurrency > maxSendConcurrency:
+		return badFlag("concurrency", "must be 1 to %d, got %d", maxSendConcurrency, f.concurrency)
+	case !(f.duplicates >= 0 && f.duplicates <= 1):
+		return badFlag("duplicates", "is a probability from 0 to 1, got %v", f.duplicates)
+	case f.reorder < 0:
+		return badFlag("reorder", "must be 0 or more, got %d", f.reorder)
+	case f.dropFirst < 0:
+		return badFlag("drop-first", "must be 0 or more, got %d", f.dropFirst)
+	case !(f.timeScale > 0) || f.timeScale > 1000 || math.IsInf(f.timeScale, 0):
+		return badFlag("time-scale", "must be > 0 and <= 1000, got %v", f.timeScale)
+	case f.timeout <= 0:
+		return badFlag("timeout", "must be positive, got %s", f.timeout)
+	case f.rate < 0 || math.IsNaN(f.rate) || math.IsInf(f.rate, 0):
+		return badFlag("rate", "must be a positive number of events per second, got %v", f.rate)
+	case f.duration < 0:
+		return badFlag("duration", "must be positive, got %s", f.duration)
+	case f.rate > 0 && f.duration == 0:
+		return badFlag("duration", "is required with --rate (e.g. --rate 100 --duration 30s)")
+	case f.duration > 0 && f.rate == 0:
+		return badFlag("rate", "is required with --duration (e.g. --rate 100 --duration 30s)")
+	case f.rate > 0 && f.given["count"]:
+		return badFlag("count", "cannot be combined with --rate: the load generator sends rate × duration events")
+	case f.rate > 0 && f.rate*f.duration.Seconds() > maxSendCount:
+		return badFlag("rate", "× --duration is %.0f events; at most %d", f.rate*f.duration.Seconds(), maxSendCount)
+	}
+	return nil
+}
+
+// validateURL accepts absolute http and https URLs with a host.
+func validateURL(s string) error {
+	if !strings.Contains(s, "://") {
+		return fmt.Errorf("%q must start with http:// or https://", s)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("not a URL: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("%q must start with http:// or https://", s)
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("%q has no host", s)
+	}
+	return nil
+}
+
+// parseSet reads one --set path=value.
+func parseSet(s string) (setArg, error) {
+	path, value, ok := strings.Cut(s, "=")
+	path = strings.TrimSpace(path)
+	if !ok {
+		return setArg{}, badFlag("set", "%q is not path=value (e.g. --set work.title=\"Disk full\")", s)
+	}
+	if path == "" || strings.HasPrefix(path, ".") || strings.HasSuffix(path, ".") || strings.Contains(path, "..") {
+		return setArg{}, badFlag("set", "%q has a malformed path (want dotted keys, e.g. work.title)", s)
+	}
+	return setArg{path: path, value: value}, nil
+}
+
+// readData reads a --data file: one JSON object, at most maxDataBytes.
+func readData(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read: %w", err)
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, maxDataBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	if len(b) > maxDataBytes {
+		return nil, fmt.Errorf("%s is larger than %d MiB", path, maxDataBytes>>20)
+	}
+	t := bytes.TrimSpace(b)
+	if len(t) == 0 || t[0] != '{' || !json.Valid(t) {
+		return nil, fmt.Errorf("%s is not a JSON object (the payload under the field named after the type, e.g. {\"work\": {...}})", path)
+	}
+	return t, nil
+}
+
+// newSendSigner resolves the secret (flag, then REVHOOK_SECRET) and the
+// signature settings.
+func newSendSigner(f *sendFlags) (*signature.Signer, error) {
+	secret, from := f.secret, "--secret"
+	if secret == "" {
+		secret, from = envSecret(), "REVHOOK_SECRET"
+	}
+	if secret == "" {
+		return nil, badFlag("secret", "is required (or set REVHOOK_SECRET)")
+	}
+	if err := signature.ValidateSecret(secret); err != nil {
+		if from != "--secret" {
+			err = fmt.Errorf("%w (from %s)", err, from)
+		}
+		return nil, &flagError{"secret", err}
+	}
+	enc, err := signature.ParseEncoding(f.encoding)
+	if err != nil {
+		return nil, &flagError{"encoding", err}
+	}
+	ke, err := signature.ParseKeyEncoding(f.keyEncoding)
+	if err != nil {
+		return nil, &flagError{"key-encoding", err}
+	}
+	s, err := signature.NewSigner(secret, enc, ke)
+	if err != nil {
+		return nil, &flagError{"key-encoding", err}
+	}
+	return s, nil
+}
+
+// newEvent builds one event of the plan: generated, or from --data, with
+// every --set applied.
+func (p *sendPlan) newEvent(g *event.Generator, webhookID string) (event.Event, error) {
+	var ev event.Event
+	var err error
+	if p.data != nil {
+		if ev, err = g.FromPayload(p.typ, webhookID, p.data); err != nil {
+			return ev, &flagError{"data", err}
+		}
+	} else if ev, err = g.New(p.typ, webhookID); err != nil {
+		return ev, &flagError{"type", err}
+	}
+	for _, s := range p.sets {
+		if err := ev.Set(s.path, s.value); err != nil {
+			return ev, &flagError{"set", err}
+		}
+	}
+	return ev, nil
+}
+
+// engine builds the delivery engine of the plan.
+func (p *sendPlan) engine(onAttempt func(delivery.Attempt)) *delivery.Engine {
+	return delivery.New(delivery.Config{
+		Client: delivery.NewClient(delivery.ClientOptions{
+			Timeout: p.timeout, Insecure: p.insecure,
+			MaxConnsPerHost: max(p.concurrency, delivery.DefaultMaxConnsPerHost),
+		}),
+		Clock:         clock.Scaled(clock.Real(), p.timeScale),
+		Schedule:      p.schedule,
+		Concurrency:   p.concurrency,
+		DuplicateRate: p.duplicates,
+		ReorderWindow: p.reorder,
+		Seed:          p.seed,
+		OnAttempt:     onAttempt,
+	})
+}
+
+// describe is the header line of a direct send.
+func (p *sendPlan) describe(events string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sending %s to %s: %s signatures, %d attempts", events, p.url, p.signer.Encoding(), 1+len(p.schedule))
+	if len(p.schedule) > 0 {
+		fmt.Fprintf(&b, " (retries after %s)", describeSchedule(p.schedule, p.timeScale))
+	}
+	fmt.Fprintf(&b, ", deadline %s, concurrency %d", p.timeout, p.concurrency)
+	if p.duplicates > 0 {
+		fmt.Fprintf(&b, ", duplicates %g", p.duplicates)
+	}
+	if p.reorder > 1 {
+		fmt.Fprintf(&b, ", reorder window %d", p.reorder)
+	}
+	if p.dropFirst > 0 {
+		fmt.Fprintf(&b, ", drop first %d", p.dropFirst)
+	}
+	fmt.Fprintf(&b, ", seed %d", p.seed)
+	return b.String()
+}
+
+// syncWriter serialises lines written from concurrent attempts.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) printf(format string, a ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.w, format, a...)
+}
+
+// formatAttempt renders one attempt as one line: offset since the start,
+// event id, attempt n/N, status (or "error"), latency, and why it failed.
+func formatAttempt(a delivery.Attempt, start time.Time, next time.Duration) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "+%.3fs  %s  ", a.At.Sub(start).Seconds(), a.EventID)
+	if a.Duplicate {
+		b.WriteString("duplicate   ")
+	} else {
+		fmt.Fprintf(&b, "attempt %d/%d", a.Number, a.Of)
+	}
+	status := "error"
+	if a.Status != 0 {
+		status = fmt.Sprint(a.Status)
+	}
+	fmt.Fprintf(&b, "  %s  %s", status, formatLatency(a.Latency))
+	if a.Delivered {
+		return b.String()
+	}
+	if a.Err != "" {
+		b.WriteString("  " + a.Err)
+	}
+	switch {
+	case a.Duplicate:
+	case a.Number < a.Of:
+		fmt.Fprintf(&b, "; next attempt in %s", next)
+	default:
+		fmt.Fprintf(&b, "; gave up after %d attempts", a.Of)
+	}
+	return b.String()
+}
+
+func formatLatency(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0ms"
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+// nextDelay is the scaled wait before attempt n+1.
+func (p *sendPlan) nextDelay(n int) time.Duration {
+	if n < 1 || n > len(p.schedule) {
+		return 0
+	}
+	return clock.Scale(p.schedule[n-1], p.timeScale)
+}
+
+// tally sums up results.
+type tally struct {
+	events, delivered, exhausted, aborted, attempts, duplicates int
+}
+
+func (t *tally) add(r delivery.Result) {
+	t.events++
+	for _, a := range r.Attempts {
+		if a.Duplicate {
+			t.duplicates++
+		} else {
+			t.attempts++
+		}
+	}
+	switch {
+	case r.Delivered:
+		t.delivered++
+	case r.Exhausted():
+		t.exhausted++
+	default:
+		t.aborted++
+	}
+}
+
+func (t tally) summary(elapsed time.Duration) string {
+	s := fmt.Sprintf("%s: %d delivered, %d failed after every attempt", plural(t.events, "event"), t.delivered, t.exhausted)
+	if t.aborted > 0 {
+		s += fmt.Sprintf(", %d not finished (interrupted or not encodable)", t.aborted)
+	}
+	s += " (" + plural(t.attempts, "attempt")
+	if t.duplicates > 0 {
+		s += ", " + plural(t.duplicates, "duplicate")
+	}
+	return s + fmt.Sprintf(") in %s", elapsed.Round(time.Millisecond))
+}
+
+func (t tally) exitCode() int {
+	if t.exhausted > 0 || t.aborted > 0 {
+		return exitFail
+	}
+	return exitOK
+}
+
+// sendCount delivers --count events and prints a line per attempt.
+func sendCount(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
+	g := event.NewGenerator(event.Options{Seed: p.seed, Precision: p.precision})
+	wid := p.webhookID
+	if wid == "" {
+		wid = g.WebhookID()
+	}
+	jobs := make([]delivery.Job, p.count)
+	for i := range jobs {
+		ev, err := p.newEvent(g, wid)
+		if err != nil {
+			return usageErr(stderr, "send", "%v", err)
+		}
+		jobs[i] = delivery.Job{Event: ev, URL: p.url, Signer: p.signer, DropFirst: p.dropFirst}
+	}
+	out := &syncWriter{w: stdout}
+	if !p.quiet {
+		out.printf("%s\n", p.describe(plural(p.count, p.typ+" event")))
+	}
+	if p.timeout < shortDeadline && !p.quiet {
+		fmt.Fprintf(stderr, "revhook send: note: the scaled response deadline %s is very short; --timeout sets it on its own (e.g. --timeout 3s)\n", p.timeout)
+	}
+	start := time.Now()
+	e := p.engine(func(a delivery.Attempt) {
+		if !p.quiet {
+			out.printf("%s\n", formatAttempt(a, start, p.nextDelay(a.Number)))
+		}
+	})
+	var t tally
+	for _, r := range e.DeliverAll(ctx, jobs, nil) {
+		t.add(r)
+		if r.Err != nil && !errors.Is(r.Err, context.Canceled) && len(r.Attempts) == 0 {
+			fmt.Fprintf(stderr, "revhook send: %s: %v\n", r.Job.Event.ID, r.Err)
+		}
+	}
+	out.printf("%s\n", t.summary(time.Since(start)))
+	return t.exitCode()
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// sendViaServer asks a running mock to emit the events.
+func sendViaServer(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
+	req := map[string]any{"type": p.typ, "count": p.count}
+	if p.data != nil {
+		req["payload"] = json.RawMessage(p.data)
+	}
+	if p.webhookID != "" {
+		req["webhook_id"] = p.webhookID
+	}
+	// Fault settings only when given, so the webhook's own defaults apply otherwise.
+	if p.duplicates > 0 {
+		req["duplicate_rate"] = p.duplicates
+	}
+	if p.reorder > 0 {
+		req["reorder_window"] = p.reorder
+	}
+	if p.dropFirst > 0 {
+		req["drop_first"] = p.dropFirst
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		fmt.Fprintf(stderr, "revhook send: encode trigger: %v\n", err)
+		return exitInternal
+	}
+	wait := defaultServerWait
+	if p.timeout > wait {
+		wait = p.timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	endpoint := p.server + "/simulator/events"
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+	if err != nil {
+		return usageErr(stderr, "send", "--server: %v", err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Authorization", "Bearer "+p.token)
+	hreq.Header.Set("User-Agent", "revhook/"+version)
+	tr := &http.Transport{Proxy: nil}
+	if p.insecure {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in --insecure
+	}
+	client := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	resp, err := client.Do(hreq)
+	if err != nil {
+		fmt.Fprintf(stderr, "revhook send: POST %s: %v\n", endpoint, err)
+		return exitFail
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, maxServerAnswer))
+	if err != nil {
+		fmt.Fprintf(stderr, "revhook send: read the answer of %s: %v\n", endpoint, err)
+		return exitFail
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		fmt.Fprintf(stderr, "revhook send: %s answered %d: %s\n", endpoint, resp.StatusCode, strings.TrimSpace(string(answer)))
+		return exitFail
+	}
+	var triggered struct {
+		Events []struct {
+			ID       string   `json:"id"`
+			Type     string   `json:"type"`
+			Webhooks []string `json:"webhooks"`
+		} `json:"events"`
+		Skipped []struct {
+			WebhookID string `json:"webhook_id"`
+			Status    string `json:"status"`
+			Reason    string `json:"reason"`
+		} `json:"skipped"`
+	}
+	if err := json.Unmarshal(answer, &triggered); err != nil {
+		fmt.Fprintf(stdout, "%s\n", strings.TrimSpace(string(answer)))
+		return exitOK
+	}
+	for _, e := range triggered.Events {
+		fmt.Fprintf(stdout, "queued %s  %s  -> %s\n", e.ID, e.Type, strings.Join(e.Webhooks, ", "))
+	}
+	for _, s := range triggered.Skipped {
+		fmt.Fprintf(stdout, "skipped %s (%s): %s\n", s.WebhookID, s.Status, s.Reason)
+	}
+	fmt.Fprintf(stdout, "%s queued by %s; deliveries: GET %s/simulator/deliveries\n", plural(len(triggered.Events), "event"), p.server, p.server)
+	if len(triggered.Events) == 0 {
+		fmt.Fprintf(stdout, "note: no active webhook is subscribed to %s\n", p.typ)
+	}
+	return exitOK
+}
+
+// loadStats accumulates a load run's figures; safe for concurrent use.
+type loadStats struct {
+	mu        sync.Mutex
+	generated int
+	t         tally
+	seen      int // latency samples offered
+	latSum    time.Duration
+	lat       []time.Duration // a uniform sample of at most latencySamples
+	rng       *rand.Rand
+}
+
+func (s *loadStats) attempt(a delivery.Attempt) {
+	if a.Latency <= 0 {
+		return // dropped attempts have no latency
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seen++
+	s.latSum += a.Latency
+	if len(s.lat) < latencySamples {
+		s.lat = append(s.lat, a.Latency)
+		return
+	}
+	if i := s.rng.IntN(s.seen); i < latencySamples { // reservoir sampling
+		s.lat[i] = a.Latency
+	}
+}
+
+func (s *loadStats) result(r delivery.Result) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.t.add(r)
+}
+
+func (s *loadStats) snapshot() (generated int, t tally) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.generated, s.t
+}
+
+// percentiles returns the given quantiles of the sampled latencies.
+func (s *loadStats) percentiles(qs ...float64) []time.Duration {
+	s.mu.Lock()
+	lat := slices.Clone(s.lat)
+	s.mu.Unlock()
+	out := make([]time.Duration, len(qs))
+	if len(lat) == 0 {
+		return out
+	}
+	slices.Sort(lat)
+	for i, q := range qs {
+		out[i] = lat[min(len(lat)-1, int(math.Ceil(q*float64(len(lat))))-1)]
+	}
+	return out
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// sendLoad is the load generator: events at --rate for --duration, a live
+// progress line, and achieved rate, success ratio and latency percentiles
+// at the end. Retries follow the schedule; the run ends when every event
+// is delivered or exhausted (Ctrl-C stops it early).
+func sendLoad(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
+	wall := clock.Real()
+	g := event.NewGenerator(event.Options{Seed: p.seed, Precision: p.precision})
+	wid := p.webhookID
+	if wid == "" {
+		wid = g.WebhookID()
+	}
+	total := int(math.Round(p.rate * p.duration.Seconds()))
+	total = max(total, 1)
+	stats := &loadStats{rng: rand.New(rand.NewPCG(p.seed, 1))}
+	out := &syncWriter{w: stdout}
+	if !p.quiet {
+		out.printf("%s\n", p.describe(fmt.Sprintf("%s events at %g/s for %s", p.typ, p.rate, p.duration)))
+	}
+	e := p.engine(stats.attempt)
+
+	jobs := make(chan delivery.Job, p.concurrency)
+	start := wall.Now()
+	genErr := make(chan error, 1)
+	var genElapsed time.Duration
+	go func() {
+		defer close(jobs)
+		for i := 0; i < total; i++ {
+			due := time.Duration(float64(i) / p.rate * float64(time.Second))
+			if err := clock.Sleep(ctx, wall, due-wall.Now().Sub(start)); err != nil {
+				genErr <- nil
+				return
+			}
+			ev, err := p.newEvent(g, wid)
+			if err != nil {
+				genErr <- err
+				return
+			}
+			select {
+			case jobs <- delivery.Job{Event: ev, URL: p.url, Signer: p.signer, DropFirst: p.dropFirst}:
+			case <-ctx.Done():
+				genErr <- nil
+				return
+			}
+			stats.mu.Lock()
+			stats.generated++
+			stats.mu.Unlock()
+		}
+		genElapsed = wall.Now().Sub(start)
+		genErr <- nil
+	}()
+
+	done := make(chan struct{})
+	progressDone := make(chan struct{})
+	tty := isTerminal(stdout)
+	go func() {
+		defer close(progressDone)
+		if p.quiet {
+			return
+		}
+		for {
+			t := wall.NewTimer(time.Second)
+			select {
+			case <-done:
+				t.Stop()
+				return
+			case <-t.C():
+			}
+			line := progressLine(stats, wall.Now().Sub(start), total)
+			if tty {
+				out.printf("\r\033[K%s", line)
+			} else {
+				out.printf("%s\n", line)
+			}
+		}
+	}()
+	e.DeliverStream(ctx, jobs, stats.result)
+	close(done)
+	<-progressDone
+	if tty && !p.quiet {
+		out.printf("\r\033[K")
+	}
+	if err := <-genErr; err != nil {
+		fmt.Fprintf(stderr, "revhook send: %v\n", err)
+		return exitInternal
+	}
+	elapsed := wall.Now().Sub(start)
+	switch {
+	case genElapsed == 0: // interrupted
+		genElapsed = elapsed
+	case genElapsed < p.duration: // the last event is due just before the end
+		genElapsed = p.duration
+	}
+	generated, t := stats.snapshot()
+	pc := stats.percentiles(0.50, 0.90, 0.99)
+	achieved := float64(generated) / max(genElapsed.Seconds(), 1e-9)
+	ratio := 0.0
+	if t.events > 0 {
+		ratio = float64(t.delivered) / float64(t.events)
+	}
+	out.printf("%s\n", t.summary(elapsed))
+	out.printf("achieved rate %.1f/s (requested %g/s); success ratio %.2f%% (%d/%d); latency p50 %s p90 %s p99 %s\n",
+		achieved, p.rate, 100*ratio, t.delivered, t.events, formatLatency(pc[0]), formatLatency(pc[1]), formatLatency(pc[2]))
+	return t.exitCode()
+}
+
+// progressLine is the live status of a load run.
+func progressLine(s *loadStats, elapsed time.Duration, total int) string {
+	s.mu.Lock()
+	generated, t, avg := s.generated, s.t, time.Duration(0)
+	if s.seen > 0 {
+		avg = s.latSum / time.Duration(s.seen)
+	}
+	s.mu.Unlock()
+	rate := float64(generated) / max(elapsed.Seconds(), 1e-9)
+	return fmt.Sprintf("[%6.1fs] sent %d/%d  %.1f/s  delivered %d  failed %d  pending %d  avg latency %s",
+		elapsed.Seconds(), generated, total, rate, t.delivered, t.exhausted, generated-t.events, formatLatency(avg))
 }
