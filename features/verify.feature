@@ -20,7 +20,7 @@ Feature: Verify — the endpoint proves it answers for the webhook
                     with the challenge.
 
   @VER-01 @must
-  Scenario Outline: a <length>-character challenge is echoed exactly
+  Scenario Outline: a challenge of <length> characters is echoed exactly
     DevRev's challenges are 37 characters today; nothing promises it stays so.
 
     When I send a signed verify event with a random challenge of <length> characters
