@@ -126,6 +126,25 @@ func Marshal(v any) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// MarshalOrdered encodes v the way Marshal does, except that the keys of
+// every object are written in the order order leaves them (order rearranges
+// the keys of one object in place): for bodies restyled on purpose.
+func MarshalOrdered(v any, order func(keys []string)) ([]byte, error) {
+	var b bytes.Buffer
+	keys := func(m map[string]any) []string {
+		k := make([]string, 0, len(m))
+		for key := range m {
+			k = append(k, key)
+		}
+		order(k)
+		return k
+	}
+	if err := writeValueKeys(&b, v, keys); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
 func sortedKeys(m map[string]any) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -207,7 +226,11 @@ func writeString(b *bytes.Buffer, s string) {
 	b.WriteByte('"')
 }
 
-func writeValue(b *bytes.Buffer, v any) error {
+func writeValue(b *bytes.Buffer, v any) error { return writeValueKeys(b, v, sortedKeys) }
+
+// writeValueKeys writes v with the keys of each object in the order keys
+// returns them.
+func writeValueKeys(b *bytes.Buffer, v any, keys func(map[string]any) []string) error {
 	switch x := v.(type) {
 	case nil:
 		b.WriteString("null")
@@ -231,13 +254,13 @@ func writeValue(b *bytes.Buffer, v any) error {
 		b.Write(x)
 	case map[string]any:
 		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
+		for i, k := range keys(x) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			writeString(b, k)
 			b.WriteByte(':')
-			if err := writeValue(b, x[k]); err != nil {
+			if err := writeValueKeys(b, x[k], keys); err != nil {
 				return err
 			}
 		}
@@ -248,7 +271,7 @@ func writeValue(b *bytes.Buffer, v any) error {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			if err := writeValue(b, e); err != nil {
+			if err := writeValueKeys(b, e, keys); err != nil {
 				return err
 			}
 		}

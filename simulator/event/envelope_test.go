@@ -3,6 +3,7 @@ package event
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,4 +37,34 @@ func FuzzWriteString(f *testing.F) {
 			t.Fatalf("writeString(%q) = %s, want %s", s, b.String(), want)
 		}
 	})
+}
+
+func TestMarshalOrdered(t *testing.T) {
+	reverse := func(k []string) { slices.Sort(k); slices.Reverse(k) }
+	cases := []struct {
+		name  string
+		in    any
+		order func([]string)
+		want  string
+	}{
+		{
+			name:  "reversed at every depth, values as Marshal writes them",
+			in:    map[string]any{"type": "x", "b": []any{map[string]any{"y": 1, "x": "<"}}, "a": json.Number("12345678901234567890")},
+			order: reverse,
+			want:  `{"type":"x","b":[{"y":1,"x":"\u003c"}],"a":12345678901234567890}`,
+		},
+		{
+			name:  "alphabetical puts type among the others",
+			in:    map[string]any{"type": "x", "a": true, "z": nil},
+			order: slices.Sort[[]string],
+			want:  `{"a":true,"type":"x","z":null}`,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := MarshalOrdered(c.in, c.order)
+			assert.NoError(t, err)
+			assert.Equal(t, c.want, string(got))
+		})
+	}
 }
