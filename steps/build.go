@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -174,9 +175,14 @@ func restyle(style string, ev event.Event) ([]byte, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, harnessf("decoding own event: %w", err)
 		}
-		var buf bytes.Buffer
-		writeReversed(&buf, v)
-		return buf.Bytes(), nil
+		out, err := event.MarshalOrdered(v, func(keys []string) {
+			slices.Sort(keys)
+			slices.Reverse(keys)
+		})
+		if err != nil {
+			return nil, harnessf("encoding own event with its keys reversed: %w", err)
+		}
+		return out, nil
 	case "escaped unicode":
 		const mark = "REVHOOK-TITLE-PLACEHOLDER"
 		obj, err := mainObject(ev)
@@ -236,41 +242,6 @@ func outsideStrings(b []byte, f func(c byte, w *bytes.Buffer)) []byte {
 		}
 	}
 	return w.Bytes()
-}
-
-// writeReversed writes v as JSON with every object's keys in reverse order.
-func writeReversed(w *bytes.Buffer, v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Sort(sort.Reverse(sort.StringSlice(keys)))
-		w.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				w.WriteByte(',')
-			}
-			kb, _ := json.Marshal(k)
-			w.Write(kb)
-			w.WriteByte(':')
-			writeReversed(w, x[k])
-		}
-		w.WriteByte('}')
-	case []any:
-		w.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				w.WriteByte(',')
-			}
-			writeReversed(w, e)
-		}
-		w.WriteByte(']')
-	default:
-		b, _ := json.Marshal(x) // strings, json.Number, bools, nil
-		w.Write(b)
-	}
 }
 
 // mainObject returns the object an event is about: the first object field

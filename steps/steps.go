@@ -123,15 +123,7 @@ func refusalSubject(reqID string) string {
 }
 
 func (e *env) control(ctx context.Context, typ string) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	ev, err := e.newEvent(typ)
-	if err != nil {
-		return err
-	}
-	body, err := encode(ev)
+	st, _, body, err := e.prepare(ctx, typ)
 	if err != nil {
 		return err
 	}
@@ -168,15 +160,7 @@ func (e *env) controlVerify(ctx context.Context) error {
 }
 
 func (e *env) stillAccepts(ctx context.Context, typ string) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	ev, err := e.newEvent(typ)
-	if err != nil {
-		return err
-	}
-	body, err := encode(ev)
+	st, _, body, err := e.prepare(ctx, typ)
 	if err != nil {
 		return err
 	}
@@ -195,20 +179,11 @@ func (e *env) sendEvent(ctx context.Context, st *scenarioState, what string, ev 
 	if err != nil {
 		return nil, err
 	}
-	st.lastEvent = &ev
-	x := e.postSigned(ctx, st, what, body, true)
-	if ev.Type == "verify" {
-		x.challenge, _ = ev.Payload["challenge"].(string)
-	}
-	return x, nil
+	return e.sendBody(ctx, st, what, ev, body, e.signer.Sign(body), false), nil
 }
 
 func (e *env) sendSigned(ctx context.Context, typ string) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	ev, err := e.newEvent(typ)
+	st, ev, err := e.fresh(ctx, typ)
 	if err != nil {
 		return err
 	}
@@ -244,21 +219,32 @@ func (e *env) sendVerifyText(ctx context.Context, challenge string) error {
 	return e.sendVerify(ctx, fmt.Sprintf("a signed verify event with the challenge %q", challenge), challenge, nil)
 }
 
-// sendBody posts body with header value sig (none when omit) as "it".
-func (e *env) sendBody(ctx context.Context, st *scenarioState, what string, ev event.Event, body []byte, sig string, omit bool) {
+// sendBody posts body of ev with header value sig (none when omit) as "it".
+func (e *env) sendBody(ctx context.Context, st *scenarioState, what string, ev event.Event, body []byte, sig string, omit bool) *exchange {
 	st.lastEvent = &ev
 	x := e.post(ctx, st, what, body, signedHeader(sig, omit), true)
 	if ev.Type == "verify" {
 		x.challenge, _ = ev.Payload["challenge"].(string)
 	}
+	return x
 }
 
-func (e *env) prepare(ctx context.Context, typ string) (*scenarioState, event.Event, []byte, error) {
+// fresh returns the scenario's state and a new event of typ.
+func (e *env) fresh(ctx context.Context, typ string) (*scenarioState, event.Event, error) {
 	st, err := stateOf(ctx)
 	if err != nil {
-		return nil, event.Event{}, nil, err
+		return nil, event.Event{}, err
 	}
 	ev, err := e.newEvent(typ)
+	if err != nil {
+		return nil, event.Event{}, err
+	}
+	return st, ev, nil
+}
+
+// prepare is fresh with the event encoded.
+func (e *env) prepare(ctx context.Context, typ string) (*scenarioState, event.Event, []byte, error) {
+	st, ev, err := e.fresh(ctx, typ)
 	if err != nil {
 		return nil, event.Event{}, nil, err
 	}
@@ -331,11 +317,7 @@ func (e *env) sendControlTampered(ctx context.Context, change string) error {
 }
 
 func (e *env) sendRestyled(ctx context.Context, typ, style string) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	ev, err := e.newEvent(typ)
+	st, ev, err := e.fresh(ctx, typ)
 	if err != nil {
 		return err
 	}
@@ -348,11 +330,7 @@ func (e *env) sendRestyled(ctx context.Context, typ, style string) error {
 }
 
 func (e *env) sendSkewed(ctx context.Context, typ string, n int, unit, direction string) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	ev, err := e.newEvent(typ)
+	st, ev, err := e.fresh(ctx, typ)
 	if err != nil {
 		return err
 	}
@@ -377,11 +355,7 @@ func (e *env) sendSkewed(ctx context.Context, typ string, n int, unit, direction
 }
 
 func (e *env) sendPrecision(ctx context.Context, typ, precision string) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	ev, err := e.newEvent(typ)
+	st, ev, err := e.fresh(ctx, typ)
 	if err != nil {
 		return err
 	}
@@ -434,20 +408,13 @@ func (e *env) sendBurst(ctx context.Context, n int, typ string) error {
 	if n < 1 || n > maxBurst {
 		return harnessf("burst of %d outside 1..%d", n, maxBurst)
 	}
-	whats := make([]string, n)
-	bodies := make([][]byte, n)
-	for i := range bodies {
-		ev, err := e.newEvent(typ)
-		if err != nil {
-			return err
-		}
-		if bodies[i], err = encode(ev); err != nil {
-			return err
-		}
-		whats[i] = fmt.Sprintf("correctly signed %s event %d of a burst of %d", typ, i+1, n)
+	types := make([]string, n)
+	for i := range types {
+		types[i] = typ
 	}
-	e.sendMany(ctx, st, whats, bodies, n)
-	return nil
+	return e.sendNew(ctx, st, types, n, func(i int) string {
+		return fmt.Sprintf("correctly signed %s event %d of a burst of %d", typ, i+1, n)
+	})
 }
 
 func (e *env) sendCatalogue(ctx context.Context) error {
@@ -461,6 +428,14 @@ func (e *env) sendCatalogue(ctx context.Context) error {
 			types = append(types, t)
 		}
 	}
+	return e.sendNew(ctx, st, types, fanout, func(i int) string {
+		return "a correctly signed " + types[i] + " event"
+	})
+}
+
+// sendNew builds a new event of each of types, described by what(i), and
+// sends them all with sendMany.
+func (e *env) sendNew(ctx context.Context, st *scenarioState, types []string, limit int, what func(i int) string) error {
 	whats := make([]string, len(types))
 	bodies := make([][]byte, len(types))
 	for i, typ := range types {
@@ -471,18 +446,14 @@ func (e *env) sendCatalogue(ctx context.Context) error {
 		if bodies[i], err = encode(ev); err != nil {
 			return err
 		}
-		whats[i] = "a correctly signed " + typ + " event"
+		whats[i] = what(i)
 	}
-	e.sendMany(ctx, st, whats, bodies, fanout)
+	e.sendMany(ctx, st, whats, bodies, limit)
 	return nil
 }
 
 func (e *env) sendAgain(ctx context.Context) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	first, err := st.lastSent()
+	st, first, err := lastOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -554,11 +525,7 @@ func (e *env) abandonAfterWrite(ctx context.Context, typ string) error {
 }
 
 func (e *env) retry(ctx context.Context) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	first, err := st.lastSent()
+	st, first, err := lastOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -668,11 +635,7 @@ func (e *env) sendNewType(ctx context.Context, typ string) error {
 }
 
 func (e *env) sendUnknownField(ctx context.Context, typ, place string) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	ev, err := e.newEvent(typ)
+	st, ev, err := e.fresh(ctx, typ)
 	if err != nil {
 		return err
 	}
@@ -762,12 +725,34 @@ func (e *env) sendWithMethod(ctx context.Context, typ, method string) error {
 
 // --- outcomes -------------------------------------------------------------
 
-func (e *env) thenAck(ctx context.Context) error {
+// lastOf returns the scenario's state and its last sent exchange ("it").
+func lastOf(ctx context.Context) (*scenarioState, *exchange, error) {
 	st, err := stateOf(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	x, err := st.lastSent()
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, x, nil
+}
+
+// judge runs problem on the exchange get returns and blames that exchange
+// when problem reports a failure.
+func judge(ctx context.Context, get func(context.Context) (*scenarioState, *exchange, error), problem func(*exchange) error) error {
+	st, x, err := get(ctx)
 	if err != nil {
 		return err
 	}
-	x, err := st.lastSent()
+	if p := problem(x); p != nil {
+		return st.blame(p, x)
+	}
+	return nil
+}
+
+func (e *env) thenAck(ctx context.Context) error {
+	st, x, err := lastOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -834,21 +819,15 @@ func shortOutcome(x *exchange) string {
 }
 
 func (e *env) thenRefuse(ctx context.Context) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	x, err := st.lastSent()
-	if err != nil {
-		return err
-	}
-	switch {
-	case x.err != nil:
-		return st.blame(failf("no answer to %s, so a refusal could not be observed: %v", x.what, x.err), x)
-	case x.ok():
-		return st.blame(failf("receiver answered %s to %s; it must refuse it (401 or 403)", x.outcome(), x.what), x)
-	}
-	return nil
+	return judge(ctx, lastOf, func(x *exchange) error {
+		switch {
+		case x.err != nil:
+			return failf("no answer to %s, so a refusal could not be observed: %v", x.what, x.err)
+		case x.ok():
+			return failf("receiver answered %s to %s; it must refuse it (401 or 403)", x.outcome(), x.what)
+		}
+		return nil
+	})
 }
 
 func (e *env) fourXX(x *exchange) error {
@@ -862,11 +841,7 @@ func (e *env) fourXX(x *exchange) error {
 }
 
 func (e *env) then4xx(ctx context.Context) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	x, err := st.lastSent()
+	st, x, err := lastOf(ctx)
 	if err != nil {
 		return err
 	}
@@ -887,21 +862,15 @@ func (e *env) thenEach4xx(ctx context.Context) error {
 }
 
 func (e *env) thenStatus(ctx context.Context, want int) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	x, err := st.lastSent()
-	if err != nil {
-		return err
-	}
-	switch {
-	case x.err != nil:
-		return st.blame(failf("no answer to %s: %v", x.what, x.err), x)
-	case x.status != want:
-		return st.blame(failf("receiver answered %s to %s; %d is expected", x.outcome(), x.what, want), x)
-	}
-	return nil
+	return judge(ctx, lastOf, func(x *exchange) error {
+		switch {
+		case x.err != nil:
+			return failf("no answer to %s: %v", x.what, x.err)
+		case x.status != want:
+			return failf("receiver answered %s to %s; %d is expected", x.outcome(), x.what, want)
+		}
+		return nil
+	})
 }
 
 // challengeProblem says why x is not a correct verify answer ("" if it is).
@@ -935,11 +904,7 @@ func quoteShort(s string) string {
 }
 
 func (e *env) lastVerify(ctx context.Context) (*scenarioState, *exchange, error) {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	x, err := st.lastSent()
+	st, x, err := lastOf(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -950,82 +915,68 @@ func (e *env) lastVerify(ctx context.Context) (*scenarioState, *exchange, error)
 }
 
 func (e *env) thenChallenge(ctx context.Context) error {
-	st, x, err := e.lastVerify(ctx)
-	if err != nil {
-		return err
-	}
-	if p := challengeProblem(x); p != "" {
-		return st.blame(failf("receiver %s to %s", p, x.what), x)
-	}
-	return nil
+	return judge(ctx, e.lastVerify, func(x *exchange) error {
+		if p := challengeProblem(x); p != "" {
+			return failf("receiver %s to %s", p, x.what)
+		}
+		return nil
+	})
 }
 
 func (e *env) thenVerifyInTime(ctx context.Context) error {
-	st, x, err := e.lastVerify(ctx)
-	if err != nil {
-		return err
-	}
-	switch {
-	case x.err != nil:
-		return st.blame(failf("no verify answer within the %s deadline: %v", e.s.Timeout, x.err), x)
-	case x.status != http.StatusOK:
-		return st.blame(failf("receiver answered %s to %s, not a verify answer", x.outcome(), x.what), x)
-	case x.latency > e.s.Timeout:
-		return st.blame(failf("the verify answer took %s, over the %s deadline", x.latency.Round(time.Millisecond), e.s.Timeout), x)
-	}
-	return nil
+	return judge(ctx, e.lastVerify, func(x *exchange) error {
+		switch {
+		case x.err != nil:
+			return failf("no verify answer within the %s deadline: %v", e.s.Timeout, x.err)
+		case x.status != http.StatusOK:
+			return failf("receiver answered %s to %s, not a verify answer", x.outcome(), x.what)
+		case x.latency > e.s.Timeout:
+			return failf("the verify answer took %s, over the %s deadline", x.latency.Round(time.Millisecond), e.s.Timeout)
+		}
+		return nil
+	})
 }
 
 func (e *env) thenJSONType(ctx context.Context) error {
-	st, x, err := e.lastVerify(ctx)
-	if err != nil {
-		return err
-	}
-	switch {
-	case x.err != nil:
-		return st.blame(failf("no verify answer to check: %s got no answer: %v", x.what, x.err), x)
-	case x.status != http.StatusOK:
-		return st.blame(failf("no verify answer to check: receiver answered %s to %s", x.outcome(), x.what), x)
-	}
-	ct := x.respHeader.Get("Content-Type")
-	mt, _, perr := mime.ParseMediaType(ct)
-	if perr != nil || mt != "application/json" {
-		if ct == "" {
-			ct = "no Content-Type"
+	return judge(ctx, e.lastVerify, func(x *exchange) error {
+		switch {
+		case x.err != nil:
+			return failf("no verify answer to check: %s got no answer: %v", x.what, x.err)
+		case x.status != http.StatusOK:
+			return failf("no verify answer to check: receiver answered %s to %s", x.outcome(), x.what)
 		}
-		return st.blame(failf("the verify answer's content type is %q, not application/json", ct), x)
-	}
-	return nil
+		ct := x.respHeader.Get("Content-Type")
+		mt, _, perr := mime.ParseMediaType(ct)
+		if perr != nil || mt != "application/json" {
+			if ct == "" {
+				ct = "no Content-Type"
+			}
+			return failf("the verify answer's content type is %q, not application/json", ct)
+		}
+		return nil
+	})
 }
 
 func (e *env) thenNoChallenge(ctx context.Context) error {
-	st, x, err := e.lastVerify(ctx)
-	if err != nil {
-		return err
-	}
-	switch {
-	case x.err != nil:
-		return st.blame(failf("no answer to %s, so withholding the challenge could not be observed: %v", x.what, x.err), x)
-	case x.ok() && strings.Contains(string(x.respBody), x.challenge):
-		return st.blame(failf("receiver answered %s to %s, handing out the challenge", x.outcome(), x.what), x)
-	}
-	return nil
+	return judge(ctx, e.lastVerify, func(x *exchange) error {
+		switch {
+		case x.err != nil:
+			return failf("no answer to %s, so withholding the challenge could not be observed: %v", x.what, x.err)
+		case x.ok() && strings.Contains(string(x.respBody), x.challenge):
+			return failf("receiver answered %s to %s, handing out the challenge", x.outcome(), x.what)
+		}
+		return nil
+	})
 }
 
 func (e *env) thenHTTPS(ctx context.Context) error {
-	st, err := stateOf(ctx)
-	if err != nil {
-		return err
-	}
-	x, err := st.lastSent()
-	if err != nil {
-		return err
-	}
-	if e.s.target.Scheme != "https" {
-		return st.blame(failf("the endpoint is plain HTTP (%s://%s): deliveries and their signatures travel unencrypted; expected on loopback in development, not in production", e.s.target.Scheme, e.s.target.Host), x)
-	}
-	if x.err != nil {
-		return st.blame(failf("no HTTPS exchange with the endpoint: %v", x.err), x)
-	}
-	return nil
+	return judge(ctx, lastOf, func(x *exchange) error {
+		if e.s.target.Scheme != "https" {
+			return failf("the endpoint is plain HTTP (%s://%s): deliveries and their signatures travel unencrypted; expected on loopback in development, not in production", e.s.target.Scheme, e.s.target.Host)
+		}
+		if x.err != nil {
+			return failf("no HTTPS exchange with the endpoint: %v", x.err)
+		}
+		return nil
+	})
 }

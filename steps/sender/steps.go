@@ -153,6 +153,16 @@ func (w *world) receiver(which string) (*mocktest.Receiver, error) {
 	return nil, fmt.Errorf("unknown receiver %q", which)
 }
 
+// withReceiver applies f to the receiver named which.
+func (w *world) withReceiver(which string, f func(*mocktest.Receiver)) error {
+	r, err := w.receiver(which)
+	if err != nil {
+		return err
+	}
+	f(r)
+	return nil
+}
+
 // --- Given ---------------------------------------------------------------
 
 func (w *world) aReceiver() error {
@@ -180,66 +190,31 @@ func (w *world) deadline(ms int) error {
 }
 
 func (w *world) answerVerify(which string, status int) error {
-	r, err := w.receiver(which)
-	if err != nil {
-		return err
-	}
-	r.AnswerVerify(mocktest.Fail(status))
-	return nil
+	return w.withReceiver(which, func(r *mocktest.Receiver) { r.AnswerVerify(mocktest.Fail(status)) })
 }
 
 func (w *world) answerVerifyWrong(which string) error {
-	r, err := w.receiver(which)
-	if err != nil {
-		return err
-	}
-	r.AnswerVerify(mocktest.Answer{WrongChallenge: true})
-	return nil
+	return w.withReceiver(which, func(r *mocktest.Receiver) { r.AnswerVerify(mocktest.Answer{WrongChallenge: true}) })
 }
 
 func (w *world) neverAnswerVerify(which string) error {
-	r, err := w.receiver(which)
-	if err != nil {
-		return err
-	}
-	r.AnswerVerify(mocktest.Hang)
-	return nil
+	return w.withReceiver(which, func(r *mocktest.Receiver) { r.AnswerVerify(mocktest.Hang) })
 }
 
 func (w *world) echoAgain(which string) error {
-	r, err := w.receiver(which)
-	if err != nil {
-		return err
-	}
-	r.AnswerVerify(mocktest.Echo)
-	return nil
+	return w.withReceiver(which, func(r *mocktest.Receiver) { r.AnswerVerify(mocktest.Echo) })
 }
 
 func (w *world) answerEvents(which string, status int) error {
-	r, err := w.receiver(which)
-	if err != nil {
-		return err
-	}
-	r.AnswerEvents(mocktest.Fail(status))
-	return nil
+	return w.withReceiver(which, func(r *mocktest.Receiver) { r.AnswerEvents(mocktest.Fail(status)) })
 }
 
 func (w *world) neverAnswerEvents(which string) error {
-	r, err := w.receiver(which)
-	if err != nil {
-		return err
-	}
-	r.AnswerEvents(mocktest.Hang)
-	return nil
+	return w.withReceiver(which, func(r *mocktest.Receiver) { r.AnswerEvents(mocktest.Hang) })
 }
 
 func (w *world) acknowledgeEvents(which string) error {
-	r, err := w.receiver(which)
-	if err != nil {
-		return err
-	}
-	r.AnswerEvents(mocktest.OK)
-	return nil
+	return w.withReceiver(which, func(r *mocktest.Receiver) { r.AnswerEvents(mocktest.OK) })
 }
 
 func splitList(s string) []string {
