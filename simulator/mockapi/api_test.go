@@ -200,11 +200,7 @@ func TestGetListDelete(t *testing.T) {
 	b := create(t, s, "http://127.0.0.1:1/b")
 	id := a["id"].(string)
 
-	tests := []struct {
-		name, method, target, body string
-		status                     int
-		typ                        string
-	}{
+	runAPICases(t, s, []apiCase{
 		{"get by id", "POST", "/webhooks.get", `{"id":"` + id + `"}`, 200, ""},
 		{"get by display id", "POST", "/webhooks.get", `{"id":"webhook-1"}`, 200, ""},
 		{"get with GET", "GET", "/webhooks.get?id=" + id, "", 200, ""},
@@ -223,17 +219,7 @@ func TestGetListDelete(t *testing.T) {
 		{"list unknown field", "POST", "/webhooks.list", `{"cursor":"x"}`, 400, TypeBadRequest},
 		{"delete without id", "POST", "/webhooks.delete", `{}`, 400, TypeBadRequest},
 		{"delete unknown", "POST", "/webhooks.delete", `{"id":"nope"}`, 404, TypeNotFound},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			rec := call(s, tc.method, tc.target, bearer(), tc.body)
-			if tc.status >= 400 {
-				requireError(t, rec, tc.status, tc.typ)
-				return
-			}
-			require.Equal(t, tc.status, rec.Code, rec.Body.String())
-		})
-	}
+	})
 
 	rec := call(s, "POST", "/webhooks.list", bearer(), `{}`)
 	list := decode(t, rec)["webhooks"].([]any)
@@ -385,11 +371,7 @@ func TestSimulatorEndpointsValidation(t *testing.T) {
 	s, _ := newOffline(t)
 	wh := create(t, s, "http://127.0.0.1:1/a", "work_created")
 	id := wh["id"].(string)
-	tests := []struct {
-		name, method, target, body string
-		status                     int
-		typ                        string
-	}{
+	runAPICases(t, s, []apiCase{
 		{"trigger: no type", "POST", "/simulator/events", `{}`, 400, TypeBadRequest},
 		{"trigger: unknown type", "POST", "/simulator/events", `{"type":"work_exploded"}`, 400, TypeBadRequest},
 		{"trigger: count 0", "POST", "/simulator/events", `{"type":"work_created","count":0}`, 400, TypeBadRequest},
@@ -414,17 +396,7 @@ func TestSimulatorEndpointsValidation(t *testing.T) {
 		{"faults: no webhook", "POST", "/simulator/faults", `{"drop_first":1}`, 400, TypeBadRequest},
 		{"faults: bad rate", "POST", "/simulator/faults", `{"webhook_id":"` + id + `","duplicate_rate":-0.1}`, 400, TypeBadRequest},
 		{"faults", "POST", "/simulator/faults", `{"webhook_id":"` + id + `","duplicate_rate":0.5,"drop_first":1}`, 200, ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			rec := call(s, tc.method, tc.target, bearer(), tc.body)
-			if tc.status >= 400 {
-				requireError(t, rec, tc.status, tc.typ)
-				return
-			}
-			require.Equal(t, tc.status, rec.Code, rec.Body.String())
-		})
-	}
+	})
 
 	rec := call(s, "POST", "/simulator/events", bearer(), `{"type":"work_created"}`)
 	require.Equal(t, 202, rec.Code)

@@ -51,12 +51,8 @@ func (s *Server) simAPIFaults(w http.ResponseWriter, r *http.Request) *Error {
 		writeJSON(w, http.StatusOK, map[string]any{"cleared": n})
 		return nil
 	}
-	body, e := readBody(r, s.cfg.MaxBodyBytes)
-	if e != nil {
-		return e
-	}
 	var req apiFaultRequest
-	if e := decodeJSON(body, &req, false); e != nil {
+	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
 	if _, ok := statusOf[req.Type]; !ok {

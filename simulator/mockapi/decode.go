@@ -31,6 +31,16 @@ func readBody(r *http.Request, limit int64) ([]byte, *Error) {
 	return b, nil
 }
 
+// readJSON reads r's body, bounded by the configured MaxBodyBytes, and
+// decodes it into dst with decodeJSON.
+func (s *Server) readJSON(r *http.Request, dst any, allowEmpty bool) *Error {
+	body, e := readBody(r, s.cfg.MaxBodyBytes)
+	if e != nil {
+		return e
+	}
+	return decodeJSON(body, dst, allowEmpty)
+}
+
 // decodeJSON decodes body, which must be exactly one JSON object, into dst,
 // rejecting unknown fields as DevRev does. An empty body is accepted only
 // when allowEmpty (dst stays zero).

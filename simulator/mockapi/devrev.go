@@ -218,12 +218,8 @@ type createRequest struct {
 }
 
 func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
-	body, e := readBody(r, s.cfg.MaxBodyBytes)
-	if e != nil {
-		return e
-	}
 	var req createRequest
-	if e := decodeJSON(body, &req, false); e != nil {
+	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
 	if e := validateURL(req.URL, s.cfg.RequireHTTPS); e != nil {
@@ -297,18 +293,16 @@ func (s *Server) readID(r *http.Request) (string, *Error) {
 		}
 		return q.Get("id"), nil
 	}
-	body, e := readBody(r, s.cfg.MaxBodyBytes)
-	if e != nil {
-		return "", e
-	}
 	var req idRequest
-	if e := decodeJSON(body, &req, false); e != nil {
+	if e := s.readJSON(r, &req, false); e != nil {
 		return "", e
 	}
 	return req.ID, nil
 }
 
-func (s *Server) webhooksGet(w http.ResponseWriter, r *http.Request) *Error {
+// withHookLocked reads the id a request names, finds that webhook and runs f
+// on it with s.mu held.
+func (s *Server) withHookLocked(r *http.Request, f func(h *hook)) *Error {
 	id, e := s.readID(r)
 	if e != nil {
 		return e
@@ -319,8 +313,14 @@ func (s *Server) webhooksGet(w http.ResponseWriter, r *http.Request) *Error {
 	if e != nil {
 		return e
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhook": s.objectLocked(h)})
+	f(h)
 	return nil
+}
+
+func (s *Server) webhooksGet(w http.ResponseWriter, r *http.Request) *Error {
+	return s.withHookLocked(r, func(h *hook) {
+		writeJSON(w, http.StatusOK, map[string]any{"webhook": s.objectLocked(h)})
+	})
 }
 
 // listRequest is webhooks.list's body (all fields optional).
@@ -331,11 +331,7 @@ type listRequest struct {
 func (s *Server) webhooksList(w http.ResponseWriter, r *http.Request) *Error {
 	var req listRequest
 	if r.Method == http.MethodPost {
-		body, e := readBody(r, s.cfg.MaxBodyBytes)
-		if e != nil {
-			return e
-		}
-		if e := decodeJSON(body, &req, true); e != nil {
+		if e := s.readJSON(r, &req, true); e != nil {
 			return e
 		}
 	} else if v := r.URL.Query().Get("limit"); v != "" {
@@ -408,12 +404,8 @@ type updateRequest struct {
 }
 
 func (s *Server) webhooksUpdate(w http.ResponseWriter, r *http.Request) *Error {
-	body, e := readBody(r, s.cfg.MaxBodyBytes)
-	if e != nil {
-		return e
-	}
 	var req updateRequest
-	if e := decodeJSON(body, &req, false); e != nil {
+	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
 	if req.Action != nil && *req.Action != "activate" && *req.Action != "deactivate" {
@@ -514,26 +506,17 @@ func mergeTypes(base, add, remove []string) []string {
 }
 
 func (s *Server) webhooksDelete(w http.ResponseWriter, r *http.Request) *Error {
-	id, e := s.readID(r)
-	if e != nil {
-		return e
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h, e := s.lookupLocked(id)
-	if e != nil {
-		return e
-	}
-	s.stopVerifyLocked(h)
-	s.failQueuedLocked(h)
-	delete(s.hooks, h.id)
-	for i, o := range s.order {
-		if o == h.id {
-			s.order = append(s.order[:i], s.order[i+1:]...)
-			break
+	return s.withHookLocked(r, func(h *hook) {
+		s.stopVerifyLocked(h)
+		s.failQueuedLocked(h)
+		delete(s.hooks, h.id)
+		for i, o := range s.order {
+			if o == h.id {
+				s.order = append(s.order[:i], s.order[i+1:]...)
+				break
+			}
 		}
-	}
-	s.note(h.id, "", fmt.Sprintf("deleted %s: no further deliveries", h.displayID))
-	writeJSON(w, http.StatusOK, map[string]any{})
-	return nil
+		s.note(h.id, "", fmt.Sprintf("deleted %s: no further deliveries", h.displayID))
+		writeJSON(w, http.StatusOK, map[string]any{})
+	})
 }

@@ -97,3 +97,26 @@ func create(t testing.TB, s http.Handler, url string, types ...string) map[strin
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 	return decode(t, rec)["webhook"].(map[string]any)
 }
+
+// apiCase is one authorised API request and the answer it must get; typ is
+// the error type when status is 400 or more.
+type apiCase struct {
+	name, method, target, body string
+	status                     int
+	typ                        string
+}
+
+// runAPICases sends each case to s as a subtest and checks its answer.
+func runAPICases(t *testing.T, s http.Handler, cases []apiCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := call(s, tc.method, tc.target, bearer(), tc.body)
+			if tc.status >= 400 {
+				requireError(t, rec, tc.status, tc.typ)
+				return
+			}
+			require.Equal(t, tc.status, rec.Code, rec.Body.String())
+		})
+	}
+}

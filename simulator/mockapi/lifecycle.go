@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
@@ -107,12 +108,22 @@ func (s *Server) startVerifyLocked(h *hook) {
 	}()
 }
 
-func (s *Server) verifyLoop(ctx context.Context, t verifyTarget, window <-chan time.Time) {
-	challenge := s.gen.Challenge()
-	ev := s.gen.Verify(t.id, challenge)
+// newVerify builds and encodes a verify event with a fresh challenge for t;
+// ok is false (and the failure noted in the log) when it cannot be encoded.
+func (s *Server) newVerify(t verifyTarget) (ev event.Event, body []byte, challenge string, ok bool) {
+	challenge = s.gen.Challenge()
+	ev = s.gen.Verify(t.id, challenge)
 	body, err := ev.Encode()
 	if err != nil {
 		s.note(t.id, ev.ID, "could not encode the verify event: "+err.Error())
+		return ev, nil, challenge, false
+	}
+	return ev, body, challenge, true
+}
+
+func (s *Server) verifyLoop(ctx context.Context, t verifyTarget, window <-chan time.Time) {
+	ev, body, challenge, ok := s.newVerify(t)
+	if !ok {
 		return
 	}
 	for attempt := 1; ; attempt++ {
@@ -154,14 +165,11 @@ func (s *Server) startReverifyLocked(h *hook) {
 		defer s.wg.Done()
 		defer s.addWaits(-1)
 		for round := 1; ; round++ {
-			if clockSleep(ctx, s, s.cfg.ReverifyEvery) != nil {
+			if clock.Sleep(ctx, s.clk, s.cfg.ReverifyEvery) != nil {
 				return
 			}
-			challenge := s.gen.Challenge()
-			ev := s.gen.Verify(t.id, challenge)
-			body, err := ev.Encode()
-			if err != nil {
-				s.note(t.id, ev.ID, "could not encode the verify event: "+err.Error())
+			ev, body, challenge, ok := s.newVerify(t)
+			if !ok {
 				return
 			}
 			if s.verifyOnce(ctx, t, ev, body, challenge, round) {
@@ -170,17 +178,6 @@ func (s *Server) startReverifyLocked(h *hook) {
 			}
 		}
 	}()
-}
-
-func clockSleep(ctx context.Context, s *Server, d time.Duration) error {
-	t := s.clk.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C():
-		return nil
-	}
 }
 
 // verifyOnce sends one verify request and logs it; it reports whether the

@@ -52,12 +52,8 @@ func (s *Server) revontCollection(w http.ResponseWriter, r *http.Request) *Error
 		writeJSON(w, http.StatusOK, map[string]any{"data": out})
 		return nil
 	}
-	body, e := readBody(r, s.cfg.MaxBodyBytes)
-	if e != nil {
-		return e
-	}
 	var req revontCreateRequest
-	if e := decodeJSON(body, &req, false); e != nil {
+	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
 	if req.URL == "" {

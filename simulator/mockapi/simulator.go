@@ -102,12 +102,8 @@ type TriggerResponse struct {
 }
 
 func (s *Server) simEvents(w http.ResponseWriter, r *http.Request) *Error {
-	body, e := readBody(r, s.cfg.MaxBodyBytes)
-	if e != nil {
-		return e
-	}
 	var req TriggerRequest
-	if e := decodeJSON(body, &req, false); e != nil {
+	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
 	resp, e := s.Trigger(req)
@@ -223,12 +219,8 @@ type faultsRequest struct {
 }
 
 func (s *Server) simFaults(w http.ResponseWriter, r *http.Request) *Error {
-	body, e := readBody(r, s.cfg.MaxBodyBytes)
-	if e != nil {
-		return e
-	}
 	var req faultsRequest
-	if e := decodeJSON(body, &req, false); e != nil {
+	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
 	if e := req.faultFields.validate(); e != nil {
