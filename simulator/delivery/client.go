@@ -149,27 +149,27 @@ func (r Response) Reason() string {
 // response is complete or the deadline passed, and never reads more than
 // MaxResponseBytes+1 bytes of the response body.
 func (c *Client) Post(ctx context.Context, url string, body []byte, header http.Header) Response {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
-	defer cancel()
-	start := time.Now()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return Response{Err: reason(err, "bad request: %v", err)}
-	}
-	if header != nil {
-		req.Header = header.Clone()
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", c.opts.UserAgent)
-	}
-	return c.do(ctx, req, start)
+	return c.post(ctx, url, body, func(req *http.Request) {
+		if header != nil {
+			req.Header = header.Clone()
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if req.Header.Get("User-Agent") == "" {
+			req.Header.Set("User-Agent", c.opts.UserAgent)
+		}
+	})
 }
 
 // postPrepared is Post for a header the engine built once per job: it is
 // shared read-only between attempts and must already hold Content-Type and
 // User-Agent.
 func (c *Client) postPrepared(ctx context.Context, url string, body []byte, header http.Header) Response {
+	return c.post(ctx, url, body, func(req *http.Request) { req.Header = header })
+}
+
+// post makes the bounded POST of Post and postPrepared; setHeader gives the
+// request its header.
+func (c *Client) post(ctx context.Context, url string, body []byte, setHeader func(req *http.Request)) Response {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	start := time.Now()
@@ -177,7 +177,7 @@ func (c *Client) postPrepared(ctx context.Context, url string, body []byte, head
 	if err != nil {
 		return Response{Err: reason(err, "bad request: %v", err)}
 	}
-	req.Header = header
+	setHeader(req)
 	return c.do(ctx, req, start)
 }
 
