@@ -88,9 +88,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *list {
 		return listScenarios(cfg, stdout, stderr)
 	}
-	if cfg.Secret == "" {
-		cfg.Secret = envSecret()
-	}
+	cfg.Secret, _ = secretOrEnv(cfg.Secret)
 	if *timeout <= 0 {
 		return usageErr(stderr, "check", "--timeout must be positive, got %s", *timeout)
 	}
@@ -106,13 +104,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	rep, err := steps.Run(ctx, cfg)
-	var cerr *steps.ConfigError
-	switch {
-	case errors.As(err, &cerr):
-		return usageErr(stderr, "check", "%v", cerr)
-	case err != nil:
-		fmt.Fprintf(stderr, "revhook check: harness failure, results are void: %v\n", err)
-		return exitInternal
+	if code, done := checkFailed(stderr, err, "harness failure, results are void: "); done {
+		return code
 	}
 	v := report.Normal
 	switch {
@@ -140,13 +133,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // listScenarios prints what --only/--skip select, one scenario a line.
 func listScenarios(cfg steps.Config, stdout, stderr io.Writer) int {
 	ls, err := steps.List(cfg)
-	var cerr *steps.ConfigError
-	switch {
-	case errors.As(err, &cerr):
-		return usageErr(stderr, "check", "%v", cerr)
-	case err != nil:
-		fmt.Fprintf(stderr, "revhook check: %v\n", err)
-		return exitInternal
+	if code, done := checkFailed(stderr, err, ""); done {
+		return code
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	ids := map[string]bool{}
@@ -157,6 +145,21 @@ func listScenarios(cfg steps.Config, stdout, stderr io.Writer) int {
 	_ = tw.Flush()
 	fmt.Fprintf(stdout, "%d scenarios checking %d requirements\n", len(ls), len(ids))
 	return exitOK
+}
+
+// checkFailed reports an error of steps.Run or steps.List: a configuration
+// error is a usage error, any other the tool's own failure, its message
+// after prefix. done is false when err is nil.
+func checkFailed(stderr io.Writer, err error, prefix string) (code int, done bool) {
+	var cerr *steps.ConfigError
+	switch {
+	case errors.As(err, &cerr):
+		return usageErr(stderr, "check", "%v", cerr), true
+	case err != nil:
+		fmt.Fprintf(stderr, "revhook check: %s%v\n", prefix, err)
+		return exitInternal, true
+	}
+	return 0, false
 }
 
 // checkReportPaths makes sure every report can be written, before anything

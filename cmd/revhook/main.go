@@ -12,6 +12,10 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/revhook/revhook/simulator/clock"
+	"github.com/revhook/revhook/simulator/delivery"
 )
 
 // version is the tool version reported in --version and in reports.
@@ -123,6 +127,22 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
 		return exitUsage, true
 	}
 	return 0, false
+}
+
+// givenFlags returns the names of the flags set on fs's command line.
+func givenFlags(fs *flag.FlagSet) map[string]bool {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	return given
+}
+
+// responseDeadline is the per-attempt response deadline: --timeout when it
+// was given, otherwise DevRev's 3 s scaled by --time-scale.
+func responseDeadline(timeout time.Duration, given bool, scale float64) time.Duration {
+	if !given {
+		return clock.Scale(delivery.DefaultTimeout, scale)
+	}
+	return timeout
 }
 
 // usageErr reports a configuration error on stderr and returns exit code 2.

@@ -36,9 +36,7 @@ func runReceiver(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	if *secret == "" {
-		*secret = envSecret()
-	}
+	*secret, _ = secretOrEnv(*secret)
 	if *secret == "" {
 		return usageErr(stderr, "receiver", "--secret is required (or set REVHOOK_SECRET)")
 	}

@@ -132,8 +132,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
+	f.given = givenFlags(fs)
 	plan, err := f.plan()
 	if err != nil {
 		return usageErr(stderr, "send", "%v", err)
@@ -169,10 +168,7 @@ func (f *sendFlags) plan() (*sendPlan, error) {
 	if p.precision, err = event.ParsePrecision(f.precision); err != nil {
 		return nil, &flagError{"precision", err}
 	}
-	p.timeout = f.timeout
-	if !f.given["timeout"] {
-		p.timeout = clock.Scale(delivery.DefaultTimeout, f.timeScale)
-	}
+	p.timeout = responseDeadline(f.timeout, f.given["timeout"], f.timeScale)
 	for _, s := range f.sets {
 		a, err := parseSet(s)
 		if err != nil {
@@ -333,10 +329,7 @@ func readData(path string) ([]byte, error) {
 // newSendSigner resolves the secret (flag, then REVHOOK_SECRET) and the
 // signature settings.
 func newSendSigner(f *sendFlags) (*signature.Signer, error) {
-	secret, from := f.secret, "--secret"
-	if secret == "" {
-		secret, from = envSecret(), "REVHOOK_SECRET"
-	}
+	secret, from := secretOrEnv(f.secret)
 	if secret == "" {
 		return nil, badFlag("secret", "is required (or set REVHOOK_SECRET)")
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -48,8 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	timeoutSet := false
-	fs.Visit(func(f *flag.Flag) { timeoutSet = timeoutSet || f.Name == "timeout" })
+	timeoutSet := givenFlags(fs)["timeout"]
 
 	switch {
 	case !(*scale > 0) || *scale > 1000:
@@ -94,10 +92,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if strings.ContainsAny(*token, " \t\r\n") {
 		return usageErr(stderr, "serve", "--token must not contain spaces")
 	}
-	deadline := *timeout
-	if !timeoutSet {
-		deadline = clock.Scale(delivery.DefaultTimeout, *scale)
-	}
+	deadline := responseDeadline(*timeout, timeoutSet, *scale)
 
 	out := &linePrinter{w: stdout, quiet: *quiet}
 	srv, err := mockapi.New(mockapi.Config{
