@@ -1,24 +1,15 @@
 package report
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
-func htmlOf(t *testing.T, r *Report) string {
-	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, Write(&buf, FormatHTML, r))
-	return buf.String()
-}
-
 func TestHTMLContent(t *testing.T) {
-	page := htmlOf(t, sampleReport())
+	page := written(t, FormatHTML, sampleReport())
 	tests := []struct{ name, want string }{
 		{"doctype", "<!DOCTYPE html>"},
 		{"fail banner", `<header class="banner verdict-fail" id="verdict"`},
@@ -56,7 +47,7 @@ func TestHTMLContent(t *testing.T) {
 }
 
 func TestHTMLIsSelfContained(t *testing.T) {
-	page := htmlOf(t, fullReport(true))
+	page := written(t, FormatHTML, fullReport(true))
 	for _, banned := range []string{"<link", "@import", "url(", "<img", "<iframe", "<object", "<embed", " src=", "@font-face"} {
 		assert.NotContains(t, page, banned)
 	}
@@ -78,7 +69,7 @@ func TestHTMLEscapesEverything(t *testing.T) {
 	e.Request.BodyPreview = "</pre><script>alert('body')</script>"
 	e.Response.BodyPreview = "</pre></details><script>alert('resp')</script>"
 	e.Reproduce = "curl '</pre><script>alert(1)</script>'"
-	page := htmlOf(t, r)
+	page := written(t, FormatHTML, r)
 	assert.Equal(t, 1, strings.Count(page, "<script>"), "only the page's own print script")
 	assert.NotContains(t, page, "<img")
 	assert.NotContains(t, page, "<b>title</b>")
@@ -89,14 +80,14 @@ func TestHTMLEscapesEverything(t *testing.T) {
 
 func TestHTMLEdgeCases(t *testing.T) {
 	t.Run("zero requirements", func(t *testing.T) {
-		page := htmlOf(t, &Report{})
+		page := written(t, FormatHTML, &Report{})
 		assert.Contains(t, page, `banner verdict-pass`)
 		assert.Contains(t, page, "No requirement was selected for this run.")
 		assert.Contains(t, page, "there is no failure to document")
 		assert.Contains(t, page, "<dd>unknown</dd>")
 	})
 	t.Run("passing run", func(t *testing.T) {
-		page := htmlOf(t, fullReport(false))
+		page := written(t, FormatHTML, fullReport(false))
 		assert.Contains(t, page, `<header class="banner verdict-pass"`)
 		assert.Contains(t, page, "Every MUST requirement that ran was met.")
 		assert.Equal(t, 26, strings.Count(page, `<tr class="req `))
@@ -105,21 +96,21 @@ func TestHTMLEdgeCases(t *testing.T) {
 	t.Run("empty evidence", func(t *testing.T) {
 		r := sampleReport()
 		r.Requirements[1].Evidence = []Evidence{{}}
-		page := htmlOf(t, r)
+		page := written(t, FormatHTML, r)
 		assert.Contains(t, page, `<div class="reqline">? </div>`)
 		assert.Contains(t, page, `<pre class="body empty">empty body</pre>`)
 	})
 	t.Run("error instead of response", func(t *testing.T) {
 		r := sampleReport()
 		r.Requirements[1].Evidence[0].Response = Response{Error: "read tcp: i/o timeout", LatencyMS: 3000}
-		page := htmlOf(t, r)
+		page := written(t, FormatHTML, r)
 		assert.Contains(t, page, `<span class="http-status error">no response</span><span class="latency">after 3000 ms</span>`)
 		assert.Contains(t, page, "error: read tcp: i/o timeout")
 	})
 	t.Run("long body truncated", func(t *testing.T) {
 		r := sampleReport()
 		r.Requirements[1].Evidence[0].Request.BodyPreview = strings.Repeat("x", 600_000)
-		page := htmlOf(t, r)
+		page := written(t, FormatHTML, r)
 		assert.Less(t, len(page), 100_000)
 		assert.Contains(t, page, "[595904 more bytes not shown]")
 	})

@@ -28,6 +28,14 @@ func golden(t *testing.T, name string, got []byte) {
 	assert.Equal(t, string(want), string(got))
 }
 
+// written is r as Write renders it in format.
+func written(t *testing.T, format string, r *Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, Write(&buf, format, r))
+	return buf.String()
+}
+
 func TestJSONGolden(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, Write(&buf, FormatJSON, sampleReport()))

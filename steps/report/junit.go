@@ -10,24 +10,25 @@ import (
 // junitSuiteName names the single test suite of a JUnit report.
 const junitSuiteName = "revhook conformance"
 
+// junitCounts are the totals both the document and its suite carry.
+type junitCounts struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
+}
+
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
+	Name string `xml:"name,attr"`
+	junitCounts
 	Timestamp  string          `xml:"timestamp,attr,omitempty"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
@@ -69,8 +70,8 @@ type junitSkipped struct {
 // exactly what the verdict gates on.
 func writeJUnit(w io.Writer, r *Report) error {
 	suite := junitSuite{
-		Name: junitSuiteName,
-		Time: seconds(r.DurationMS),
+		Name:        junitSuiteName,
+		junitCounts: junitCounts{Time: seconds(r.DurationMS)},
 		Properties: []junitProperty{
 			{Name: "target.url", Value: r.Target.URL},
 			{Name: "target.encoding", Value: encodingText(r.Target)},
@@ -111,12 +112,9 @@ func writeJUnit(w io.Writer, r *Report) error {
 		suite.Cases = append(suite.Cases, c)
 	}
 	doc := junitSuites{
-		Name:     junitSuiteName,
-		Tests:    suite.Tests,
-		Failures: suite.Failures,
-		Skipped:  suite.Skipped,
-		Time:     suite.Time,
-		Suites:   []junitSuite{suite},
+		Name:        junitSuiteName,
+		junitCounts: suite.junitCounts,
+		Suites:      []junitSuite{suite},
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

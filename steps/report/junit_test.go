@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"encoding/xml"
 	"strings"
 	"testing"
@@ -44,11 +43,10 @@ type parsedJUnit struct {
 
 func parseJUnit(t *testing.T, r *Report) parsedJUnit {
 	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, Write(&buf, FormatJUnit, r))
-	require.True(t, strings.HasPrefix(buf.String(), `<?xml version="1.0" encoding="UTF-8"?>`))
+	out := written(t, FormatJUnit, r)
+	require.True(t, strings.HasPrefix(out, `<?xml version="1.0" encoding="UTF-8"?>`))
 	var doc parsedJUnit
-	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc), buf.String())
+	require.NoError(t, xml.Unmarshal([]byte(out), &doc), out)
 	return doc
 }
 

@@ -1,27 +1,18 @@
 package report
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
-func markdownOf(t *testing.T, r *Report) string {
-	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, Write(&buf, FormatMarkdown, r))
-	return buf.String()
-}
-
 func TestMarkdownGolden(t *testing.T) {
-	golden(t, "report.golden.md", []byte(markdownOf(t, sampleReport())))
+	golden(t, "report.golden.md", []byte(written(t, FormatMarkdown, sampleReport())))
 }
 
 func TestMarkdownContent(t *testing.T) {
-	md := markdownOf(t, sampleReport())
+	md := written(t, FormatMarkdown, sampleReport())
 	tests := []struct{ name, want string }{
 		{"title", "# Webhook receiver conformance report\n"},
 		{"verdict", "**Verdict: FAIL** — 2 MUST requirements not met."},
@@ -56,7 +47,7 @@ func TestMarkdownEscaping(t *testing.T) {
 	r := sampleReport()
 	r.Requirements[1].Title = "wrong *sig* | <b>bold</b> [x](y) `c`\nsecond line"
 	r.Requirements[1].Evidence[0].Response.BodyPreview = "before\n```\nbreak out\n````\nafter"
-	md := markdownOf(t, r)
+	md := written(t, FormatMarkdown, r)
 	assert.Contains(t, md, "wrong \\*sig\\* \\| \\<b\\>bold\\</b\\> \\[x\\](y) \\`c\\` second line")
 	assert.Contains(t, md, "`````text\n< 200 (3ms)\n", "fence is longer than any backtick run in the block")
 
@@ -78,7 +69,7 @@ func TestMarkdownEscaping(t *testing.T) {
 }
 
 func TestMarkdownZeroRequirements(t *testing.T) {
-	md := markdownOf(t, &Report{})
+	md := written(t, FormatMarkdown, &Report{})
 	assert.Contains(t, md, "**Verdict: PASS**")
 	assert.Contains(t, md, "No requirement was selected.")
 	assert.Contains(t, md, "No requirement failed.")
