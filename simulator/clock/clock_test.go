@@ -9,6 +9,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// requireNotFired fails the test with msg when tm has fired.
+func requireNotFired(t *testing.T, tm Timer, msg string) {
+	t.Helper()
+	select {
+	case <-tm.C():
+		t.Fatal(msg)
+	default:
+	}
+}
+
 func TestFakeFiresTimersInDeadlineOrder(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f := NewFake(start)
@@ -17,11 +27,7 @@ func TestFakeFiresTimersInDeadlineOrder(t *testing.T) {
 	assert.Equal(t, 2, f.Waiters())
 
 	f.Advance(29 * time.Second)
-	select {
-	case <-early.C():
-		t.Fatal("timer fired before its deadline")
-	default:
-	}
+	requireNotFired(t, early, "timer fired before its deadline")
 	f.Advance(time.Second)
 	assert.Equal(t, start.Add(30*time.Second), <-early.C())
 	assert.Equal(t, 1, f.Waiters())
@@ -36,11 +42,7 @@ func TestFakeStop(t *testing.T) {
 	assert.False(t, tm.Stop())
 	assert.Zero(t, f.Waiters())
 	f.Advance(time.Hour)
-	select {
-	case <-tm.C():
-		t.Fatal("stopped timer fired")
-	default:
-	}
+	requireNotFired(t, tm, "stopped timer fired")
 }
 
 func TestSleepHonoursContextAndClock(t *testing.T) {
@@ -79,11 +81,7 @@ func TestScaledClockShortensDelays(t *testing.T) {
 	s := Scaled(f, 0.001)
 	tm := s.NewTimer(3 * time.Minute)
 	f.Advance(179 * time.Millisecond)
-	select {
-	case <-tm.C():
-		t.Fatal("fired early")
-	default:
-	}
+	requireNotFired(t, tm, "fired early")
 	f.Advance(time.Millisecond)
 	<-tm.C()
 	assert.Equal(t, f.Now(), s.Now())
