@@ -143,15 +143,8 @@ func Engine(b *testing.B, p *Payload, url string, concurrency int) {
 // with a plain net/http client (keep-alive, idle pool ≥ concurrency) and
 // reports deliveries/s: the baseline the engine is measured against.
 func BareLoop(b *testing.B, p *Payload, url string, concurrency int) {
-	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: 3 * time.Second}).DialContext,
-		MaxIdleConns:        concurrency * 4,
-		MaxIdleConnsPerHost: concurrency * 2,
-		IdleConnTimeout:     90 * time.Second,
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 3 * time.Second}
+	client, closeClient := newBareClient(concurrency)
+	defer closeClient()
 	var next, failed atomic.Int64
 	var wg sync.WaitGroup
 	b.ReportAllocs()
@@ -165,22 +158,7 @@ func BareLoop(b *testing.B, p *Payload, url string, concurrency int) {
 				if i >= int64(b.N) {
 					return
 				}
-				k := int(i) % len(p.Bodies)
-				req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(p.Bodies[k]))
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set(signature.Header, p.Sigs[k])
-				resp, err := client.Do(req)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode/100 != 2 {
+				if barePost(client, p, url, int(i)) != nil {
 					failed.Add(1)
 				}
 			}
@@ -192,4 +170,137 @@ func BareLoop(b *testing.B, p *Payload, url string, concurrency int) {
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("bare loop: %d of %d deliveries failed", n, b.N)
 	}
+}
+
+// newBareClient is the bare loop's plain net/http client: keep-alive, an
+// idle pool of at least concurrency connections, a 3 s deadline. Call the
+// returned function to close its idle connections.
+func newBareClient(concurrency int) (*http.Client, func()) {
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 3 * time.Second}).DialContext,
+		MaxIdleConns:        concurrency * 4,
+		MaxIdleConnsPerHost: concurrency * 2,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	return &http.Client{Transport: tr, Timeout: 3 * time.Second}, tr.CloseIdleConnections
+}
+
+// barePost posts the payload's i-th pre-signed body (cycling) to url, drains
+// the answer and fails on anything but 2xx.
+func barePost(client *http.Client, p *Payload, url string, i int) error {
+	k := i % len(p.Bodies)
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(p.Bodies[k]))
+	if err != nil {
+		return fmt.Errorf("bare loop request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(signature.Header, p.Sigs[k])
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("bare loop post: %w", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("bare loop: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// BareLatencies posts n pre-signed bodies to url from concurrency goroutines
+// (the bare loop of BareLoop, closed-loop: each goroutine sends its next
+// request when the previous answer was read) and returns every request's
+// latency, from building the request to the end of the response body.
+func BareLatencies(ctx context.Context, p *Payload, url string, concurrency, n int) ([]time.Duration, error) {
+	client, closeClient := newBareClient(concurrency)
+	defer closeClient()
+	lat := make([]time.Duration, n)
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				start := time.Now()
+				if barePost(client, p, url, int(i)) != nil {
+					failed.Add(1)
+				}
+				lat[i] = time.Since(start)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("bare loop latencies: %w", err)
+	}
+	if f := failed.Load(); f > 0 {
+		return nil, fmt.Errorf("bare loop latencies: %d of %d deliveries failed", f, n)
+	}
+	return lat, nil
+}
+
+// EngineLatencies delivers n signed events to url through the engine's
+// streaming path (Engine.DeliverStream, what the load generator uses) at the
+// given concurrency, closed-loop like BareLatencies: at most concurrency
+// jobs are outstanding and a new one is submitted as each result arrives.
+// It returns every delivery's latency, from handing the job to the engine
+// to its result: the engine's signing, hand-offs and bookkeeping included.
+func EngineLatencies(ctx context.Context, p *Payload, url string, concurrency, n int) ([]time.Duration, error) {
+	client := delivery.NewClient(delivery.ClientOptions{MaxConnsPerHost: concurrency * 2})
+	defer client.CloseIdleConnections()
+	e := delivery.New(delivery.Config{Client: client, Concurrency: concurrency, Schedule: []time.Duration{}})
+	jobs := p.Jobs(url, n)
+	index := make(map[string]int, n)
+	for i := range jobs {
+		jobs[i].Event.ID = fmt.Sprintf("%s-%d", jobs[i].Event.ID, i)
+		index[jobs[i].Event.ID] = i
+	}
+	started := make([]time.Time, n)
+	lat := make([]time.Duration, n)
+	tokens := make(chan struct{}, concurrency)
+	for range concurrency {
+		tokens <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in := make(chan delivery.Job, concurrency)
+	go func() {
+		defer close(in)
+		for i := range jobs {
+			select {
+			case <-tokens:
+			case <-ctx.Done():
+				return
+			}
+			started[i] = time.Now()
+			select {
+			case in <- jobs[i]:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var failed, done int
+	e.DeliverStream(ctx, in, func(r delivery.Result) {
+		i := index[r.Job.Event.ID]
+		lat[i] = time.Since(started[i])
+		done++
+		if !r.Delivered {
+			failed++
+		}
+		tokens <- struct{}{}
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("engine latencies: %w", err)
+	}
+	if failed > 0 || done != n {
+		return nil, fmt.Errorf("engine latencies: %d of %d deliveries failed, %d finished", failed, n, done)
+	}
+	return lat, nil
 }
