@@ -5,7 +5,7 @@
 // Every row comes from a named measurement in measurements(); to add rows,
 // add a measurement (a name and a function returning rows).
 //
-//	go run ./bench [-benchtime 1s] [-rounds 3] [-concurrency 8] [-json bench.json] [-only delivery,sign]
+//	go run ./bench [-benchtime 1s] [-rounds 3] [-concurrency 8] [-json bench.json] [-only delivery,latency,check,memory,retry,sign] [-quick]
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strings"
@@ -44,7 +45,10 @@ type Settings struct {
 	Benchtime   time.Duration
 	Rounds      int
 	Concurrency int
-	Log         io.Writer // progress messages
+	// Quick shrinks every measurement to prove it works, not to measure
+	// (the unit tests; -quick).
+	Quick bool
+	Log   io.Writer // progress messages
 }
 
 // Measurement is a named group of rows.
@@ -60,6 +64,7 @@ type Measurement struct {
 func measurements() []Measurement {
 	return []Measurement{
 		{Name: "delivery", Run: measureDelivery},
+		{Name: "latency", Run: measureLatency},
 		{Name: "sign", Run: measureSign},
 	}
 }
@@ -77,6 +82,7 @@ type Report struct {
 		Benchtime   string `json:"benchtime"`
 		Rounds      int    `json:"rounds"`
 		Concurrency int    `json:"concurrency"`
+		Quick       bool   `json:"quick,omitempty"`
 	} `json:"settings"`
 	Rows []Row `json:"rows"`
 }
@@ -94,6 +100,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	concurrency := fs.Int("concurrency", 8, "concurrency of the delivery benchmarks (engine and bare loop alike)")
 	jsonPath := fs.String("json", "bench.json", "where to write the results as JSON (empty: do not write)")
 	only := fs.String("only", "", "comma-separated measurement names to run (default all)")
+	quick := fs.Bool("quick", false, "tiny runs that prove each measurement works (figures not meaningful)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -116,7 +123,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(),
 	}
 	rep.Settings.Benchtime, rep.Settings.Rounds, rep.Settings.Concurrency = benchtime.String(), *rounds, *concurrency
-	s := Settings{Benchtime: *benchtime, Rounds: *rounds, Concurrency: *concurrency, Log: stderr}
+	rep.Settings.Quick = *quick
+	s := Settings{Benchtime: *benchtime, Rounds: *rounds, Concurrency: *concurrency, Quick: *quick, Log: stderr}
 	for _, m := range selected {
 		fmt.Fprintf(stderr, "bench: measuring %s…\n", m.Name)
 		rows, err := m.Run(s)
@@ -193,10 +201,10 @@ func printTable(w io.Writer, rep Report) {
 }
 
 func formatValue(v float64) string {
-	switch {
-	case v >= 100:
+	switch a := math.Abs(v); {
+	case a >= 100:
 		return fmt.Sprintf("%.0f", v)
-	case v >= 10:
+	case a >= 10:
 		return fmt.Sprintf("%.1f", v)
 	}
 	return fmt.Sprintf("%.2f", v)
