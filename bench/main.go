@@ -65,6 +65,7 @@ func measurements() []Measurement {
 	return []Measurement{
 		{Name: "delivery", Run: measureDelivery},
 		{Name: "latency", Run: measureLatency},
+		{Name: "check", Run: measureCheck},
 		{Name: "sign", Run: measureSign},
 	}
 }
