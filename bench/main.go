@@ -66,6 +66,7 @@ func measurements() []Measurement {
 		{Name: "delivery", Run: measureDelivery},
 		{Name: "latency", Run: measureLatency},
 		{Name: "check", Run: measureCheck},
+		{Name: "retry", Run: measureRetry},
 		{Name: "sign", Run: measureSign},
 	}
 }
