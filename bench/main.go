@@ -5,6 +5,9 @@
 // Every row comes from a named measurement in measurements(); to add rows,
 // add a measurement (a name and a function returning rows).
 //
+// Memory rows run in child processes: the bench re-executes itself with
+// REVHOOK_BENCH_CHILD set, so each peak RSS belongs to one row alone.
+//
 //	go run ./bench [-benchtime 1s] [-rounds 3] [-concurrency 8] [-json bench.json] [-only delivery,latency,check,memory,retry,sign] [-quick]
 package main
 
@@ -66,6 +69,7 @@ func measurements() []Measurement {
 		{Name: "delivery", Run: measureDelivery},
 		{Name: "latency", Run: measureLatency},
 		{Name: "check", Run: measureCheck},
+		{Name: "memory", Run: measureMemory},
 		{Name: "retry", Run: measureRetry},
 		{Name: "sign", Run: measureSign},
 	}
@@ -90,6 +94,9 @@ type Report struct {
 }
 
 func main() {
+	if spec := os.Getenv(childEnv); spec != "" {
+		os.Exit(childMain(spec, os.Stdout, os.Stderr))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
