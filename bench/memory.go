@@ -232,6 +232,7 @@ func childQueue(ctx context.Context, n int, shape string) (childResult, error) {
 			job, err := next(i)
 			if err != nil {
 				genErr <- err
+				cancel() // n will never be queued
 				return
 			}
 			job.URL = sink.URL
@@ -258,6 +259,13 @@ func childQueue(ctx context.Context, n int, shape string) (childResult, error) {
 	if err := fake.BlockUntil(ctx, n); err != nil {
 		cancel()
 		<-done
+		select {
+		case gerr := <-genErr:
+			if gerr != nil {
+				return res, fmt.Errorf("generate events: %w", gerr)
+			}
+		default:
+		}
 		return res, fmt.Errorf("%d events queued: %d waiting for a retry when %w", n, fake.Waiters(), err)
 	}
 	res.Seconds = time.Since(start).Seconds()
