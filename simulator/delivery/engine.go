@@ -119,7 +119,8 @@ type Config struct {
 
 // Engine delivers jobs. It is safe for concurrent use.
 type Engine struct {
-	cfg Config
+	cfg       Config
+	ctype, ua []string // shared, read-only header values
 }
 
 // New returns an engine configured by cfg.
@@ -141,7 +142,7 @@ func New(cfg Config) *Engine {
 		cfg.MaxPending = 64 * cfg.Concurrency
 	}
 	cfg.MaxPending = max(cfg.MaxPending, cfg.Concurrency)
-	return &Engine{cfg: cfg}
+	return &Engine{cfg: cfg, ctype: []string{"application/json"}, ua: []string{cfg.Client.opts.UserAgent}}
 }
 
 // Config returns the engine's effective configuration.
@@ -152,10 +153,10 @@ func (e *Engine) Attempts() int { return 1 + len(e.cfg.Schedule) }
 
 // run is one job in progress.
 type run struct {
-	res    Result
-	body   []byte
-	header http.Header
-	dup    bool // send a duplicate once delivered
+	res  Result
+	body []byte
+	sig  string // X-DevRev-Signature, "" for none
+	dup  bool   // send a duplicate once delivered
 }
 
 // prepare encodes and signs the job once; every attempt and duplicate
@@ -171,13 +172,8 @@ func (e *Engine) prepare(job Job) *run {
 		}
 		r.body = b
 	}
-	ua := e.cfg.Client.opts.UserAgent
-	r.header = http.Header{
-		"Content-Type": {"application/json"},
-		"User-Agent":   {ua},
-	}
 	if job.Signer != nil {
-		r.header[signature.Header] = []string{job.Signer.Sign(r.body)}
+		r.sig = job.Signer.Sign(r.body)
 	}
 	return r
 }
@@ -195,7 +191,11 @@ func (e *Engine) attempt(ctx context.Context, r *run, n int, dup bool) Attempt {
 	if !dup && n <= job.DropFirst {
 		a.Err = ErrDropped.Error()
 	} else {
-		resp := e.cfg.Client.postPrepared(ctx, job.URL, r.body, r.header)
+		header := http.Header{"Content-Type": e.ctype, "User-Agent": e.ua}
+		if r.sig != "" {
+			header[signature.Header] = []string{r.sig}
+		}
+		resp := e.cfg.Client.postPrepared(ctx, job.URL, r.body, header)
 		a.Status, a.Latency, a.Delivered = resp.Status, resp.Latency, resp.OK()
 		a.Err = resp.Reason()
 		if len(resp.Body) > 0 {
@@ -387,19 +387,102 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 		<-pending
 		jobsWG.Done()
 	}
-	// retry waits for the schedule's delay without holding a worker, then
-	// hands the job back to the pool.
+	// Retries: one FIFO per schedule step. A job entering step k gets a
+	// timer for Schedule[k] at once; equal delays fire in FIFO order, so one
+	// goroutine per step waits on its queue's head only. A waiting job
+	// holds a queue slot and a timer, not a goroutine.
+	type waiting struct {
+		it item
+		t  clock.Timer
+	}
+	type stepQueue struct {
+		mu   sync.Mutex
+		q    []waiting
+		wake chan struct{}
+	}
+	steps := make([]*stepQueue, len(e.cfg.Schedule))
+	stop := make(chan struct{})
+	var stepsWG sync.WaitGroup
+	for k := range steps {
+		sq := &stepQueue{wake: make(chan struct{}, 1)}
+		steps[k] = sq
+		stepsWG.Add(1)
+		go func() {
+			defer stepsWG.Done()
+			drain := func(first *waiting) {
+				var rest []waiting
+				sq.mu.Lock()
+				rest, sq.q = sq.q, nil
+				sq.mu.Unlock()
+				if first != nil {
+					rest = append([]waiting{*first}, rest...)
+				}
+				for _, w := range rest {
+					w.t.Stop()
+					w.it.r.res.Err = ctx.Err()
+					done(w.it)
+				}
+			}
+			// After ctx ended, jobs still arriving are failed at once.
+			drainUntilStop := func(first *waiting) {
+				drain(first)
+				for {
+					select {
+					case <-sq.wake:
+						drain(nil)
+					case <-stop:
+						return
+					}
+				}
+			}
+			for {
+				sq.mu.Lock()
+				var head waiting
+				ok := len(sq.q) > 0
+				if ok {
+					head = sq.q[0]
+					sq.q[0] = waiting{}
+					sq.q = sq.q[1:]
+					if len(sq.q) == 0 {
+						sq.q = nil // let the backing array go
+					}
+				}
+				sq.mu.Unlock()
+				if !ok {
+					select {
+					case <-sq.wake:
+						continue
+					case <-stop:
+						return
+					case <-ctx.Done():
+						drainUntilStop(nil)
+						return
+					}
+				}
+				select {
+				case <-head.t.C():
+				case <-ctx.Done():
+					drainUntilStop(&head)
+					return
+				}
+				select {
+				case work <- head.it:
+				case <-ctx.Done():
+					drainUntilStop(&head)
+					return
+				}
+			}
+		}()
+	}
 	retry := func(it item) {
-		if err := clock.Sleep(ctx, e.cfg.Clock, e.cfg.Schedule[it.n-2]); err != nil {
-			it.r.res.Err = err
-			done(it)
-			return
-		}
+		sq := steps[it.n-2]
+		w := waiting{it: it, t: e.cfg.Clock.NewTimer(e.cfg.Schedule[it.n-2])}
+		sq.mu.Lock()
+		sq.q = append(sq.q, w)
+		sq.mu.Unlock()
 		select {
-		case work <- it:
-		case <-ctx.Done():
-			it.r.res.Err = ctx.Err()
-			done(it)
+		case sq.wake <- struct{}{}:
+		default:
 		}
 	}
 	for range e.cfg.Concurrency {
@@ -424,7 +507,7 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 					done(it)
 				case it.n < e.Attempts():
 					it.n++
-					go retry(it)
+					retry(it)
 				default:
 					done(it)
 				}
@@ -456,6 +539,8 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 		}
 	})
 	jobsWG.Wait()
+	close(stop)
+	stepsWG.Wait()
 	close(work)
 	workersWG.Wait()
 }
