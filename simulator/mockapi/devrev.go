@@ -1,7 +1,6 @@
 package mockapi
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -40,14 +39,14 @@ type hook struct {
 	faults        Faults
 
 	// verifyGen identifies the running verify loop; results of older loops
-	// are ignored. verifyStop cancels the running loop.
-	verifyGen  uint64
-	verifyStop context.CancelFunc
+	// are ignored. verify is the running loop's task.
+	verifyGen uint64
+	verify    *task
 	// deliverGen identifies the current delivery period (bumped whenever
-	// queued events are failed); deliverCtx is cancelled then.
-	deliverGen    uint64
-	deliverCtx    context.Context
-	deliverCancel context.CancelFunc
+	// queued events are failed); deliveries, the tasks delivering in that
+	// period, are cancelled then.
+	deliverGen uint64
+	deliveries []*task
 }
 
 // subscribed reports whether events of typ go to h (verify always does).

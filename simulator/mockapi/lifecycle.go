@@ -50,28 +50,18 @@ func (s *Server) applyLocked(h *hook, in webhook.Input, why string) webhook.Step
 // stopVerifyLocked abandons h's running verify loop, if any.
 func (s *Server) stopVerifyLocked(h *hook) {
 	h.verifyGen++
-	if h.verifyStop != nil {
-		h.verifyStop()
-		h.verifyStop = nil
-	}
+	s.cancelTaskLocked(h.verify)
+	h.verify = nil
 }
 
 // failQueuedLocked cancels every queued or retrying delivery of h: they end
 // without another invocation (an attempt in flight is aborted and recorded).
 func (s *Server) failQueuedLocked(h *hook) {
 	h.deliverGen++
-	if h.deliverCancel != nil {
-		h.deliverCancel()
-		h.deliverCtx, h.deliverCancel = nil, nil
+	for _, t := range h.deliveries {
+		s.cancelTaskLocked(t)
 	}
-}
-
-// deliveryCtxLocked returns the context of h's current delivery period.
-func (s *Server) deliveryCtxLocked(h *hook) (context.Context, uint64) {
-	if h.deliverCtx == nil {
-		h.deliverCtx, h.deliverCancel = context.WithCancel(s.root)
-	}
-	return h.deliverCtx, h.deliverGen
+	h.deliveries = nil
 }
 
 // verifyTarget is what a verify loop needs of its webhook, copied under the
@@ -82,11 +72,13 @@ type verifyTarget struct {
 	gen     uint64
 }
 
-func (s *Server) verifyTargetLocked(h *hook) (context.Context, verifyTarget) {
+// startVerifyTaskLocked stops h's verify loop and registers the next one,
+// holding waits timers when idle, as h's running loop.
+func (s *Server) startVerifyTaskLocked(h *hook, waits int) (context.Context, *task, verifyTarget) {
 	s.stopVerifyLocked(h)
-	ctx, cancel := context.WithCancel(s.root)
-	h.verifyStop = cancel
-	return ctx, verifyTarget{id: h.id, url: h.url, signer: h.signer, gen: h.verifyGen}
+	ctx, t := s.startTaskLocked(waits)
+	h.verify = t
+	return ctx, t, verifyTarget{id: h.id, url: h.url, signer: h.signer, gen: h.verifyGen}
 }
 
 // startVerifyLocked starts verification with a fresh window: a verify
@@ -95,14 +87,12 @@ func (s *Server) startVerifyLocked(h *hook) {
 	if s.closed {
 		return
 	}
-	ctx, t := s.verifyTargetLocked(h)
+	// Two timers when idle: the window and the next retry.
+	ctx, tk, t := s.startVerifyTaskLocked(h, 2)
 	// The window starts now, at the create/update request.
 	window := s.clk.NewTimer(s.cfg.VerifyWindow)
-	s.wg.Add(1)
-	s.addWaitsLocked(2)
 	go func() {
-		defer s.wg.Done()
-		defer s.addWaits(-2)
+		defer s.endTask(tk)
 		defer window.Stop()
 		s.verifyLoop(ctx, t, window.C())
 	}()
@@ -158,12 +148,10 @@ func (s *Server) startReverifyLocked(h *hook) {
 	if s.closed {
 		return
 	}
-	ctx, t := s.verifyTargetLocked(h)
-	s.wg.Add(1)
-	s.addWaitsLocked(1)
+	// One timer when idle: the wait for the next round.
+	ctx, tk, t := s.startVerifyTaskLocked(h, 1)
 	go func() {
-		defer s.wg.Done()
-		defer s.addWaits(-1)
+		defer s.endTask(tk)
 		for round := 1; ; round++ {
 			if clock.Sleep(ctx, s.clk, s.cfg.ReverifyEvery) != nil {
 				return
@@ -240,26 +228,26 @@ func (s *Server) verifyResult(t verifyTarget, in webhook.Input, why string) {
 }
 
 // deliverAllLocked runs jobs for h through a delivery engine in the
-// background. Results feed h's machine unless h has left that delivery
-// period. s.mu must be held.
-func (s *Server) deliverAllLocked(ctx context.Context, webhookID string, gen uint64, jobs []delivery.Job, f Faults) {
+// background, in h's current delivery period. Results feed h's machine
+// unless h has left that period. s.mu must be held.
+func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
+	webhookID, gen := h.id, h.deliverGen
 	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
 	eng := delivery.New(delivery.Config{
 		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: s.cfg.Concurrency,
 		DuplicateRate: f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
 		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID)) },
 	})
-	s.wg.Add(1)
-	s.addWaitsLocked(len(jobs))
+	// One timer per event when idle: its retry wait. Each result gives its
+	// share back; endTask gives back those of jobs never dispatched (the
+	// context ended first, so they get no result).
+	ctx, tk := s.startTaskLocked(len(jobs))
+	h.deliveries = append(liveTasks(h.deliveries), tk)
 	go func() {
-		defer s.wg.Done()
-		reported := 0
+		defer s.endTask(tk)
 		eng.DeliverAll(ctx, jobs, func(r delivery.Result) {
-			reported++
-			s.deliveryResult(webhookID, gen, r)
+			s.deliveryResult(tk, webhookID, gen, r)
 		})
-		// Jobs never dispatched (ctx ended first) get no onResult call.
-		s.addWaits(reported - len(jobs))
 	}()
 }
 
@@ -271,10 +259,10 @@ func attemptEntry(a delivery.Attempt, webhookID string) deliverylog.Entry {
 }
 
 // deliveryResult applies one event's outcome to its webhook.
-func (s *Server) deliveryResult(webhookID string, gen uint64, r delivery.Result) {
+func (s *Server) deliveryResult(tk *task, webhookID string, gen uint64, r delivery.Result) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	defer s.addWaitsLocked(-1)
+	defer s.taskWaitsLocked(tk, -1)
 	h, ok := s.hooks[webhookID]
 	evID := r.Job.Event.ID
 	switch {

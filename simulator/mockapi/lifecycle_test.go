@@ -210,6 +210,63 @@ func TestRetriesDegradedRecovery(t *testing.T) {
 	assert.Equal(t, []string{"unverified", "active", "degraded", "active"}, path)
 }
 
+// TestCancelledWorkIsNotIdle: work cancelled while waiting on the clock
+// (a verify loop stopped, events waiting for a retry failed) still holds
+// its timers until its goroutine wakes and stops them; the mock must not
+// look idle (Pending equal to the timers) in that window, or Settle returns
+// before the cancelled work is recorded.
+func TestCancelledWorkIsNotIdle(t *testing.T) {
+	tests := []struct {
+		name string
+		// setup leaves id's work waiting on the clock.
+		setup func(e *env) (id string)
+		note  string
+	}{
+		{"retries failed by delete", func(e *env) string {
+			id, _ := e.create("work_created")
+			e.settle()
+			e.rcv.AnswerEvents(mocktest.Fail(500))
+			e.trigger(`{"type":"work_created","count":5}`)
+			return id
+		}, "not delivered: the webhook was deleted"},
+		{"verify loop stopped by delete", func(e *env) string {
+			e.rcv.AnswerVerify(mocktest.Fail(500))
+			id, _ := e.create("work_created")
+			return id
+		}, "deleted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			id := tt.setup(e)
+			e.settle()
+			require.NotZero(t, e.fake.Waiters(), "the work waits on the clock")
+
+			code, out := e.call("POST", "/webhooks.delete", `{"id":"`+id+`"}`)
+			require.Equal(t, http.StatusOK, code, out)
+			// Read the count around the timers so both are of one moment.
+			want, changed := e.srv.Pending()
+			have := e.fake.Waiters()
+			select {
+			case <-changed:
+			default:
+				if have > 0 {
+					assert.NotEqual(t, want, have, "cancelled work still holding timers looks idle")
+				}
+			}
+			e.settle()
+			assert.Zero(t, e.fake.Waiters(), "settled: every cancelled timer stopped")
+			want, _ = e.srv.Pending()
+			assert.Zero(t, want)
+			var notes []string
+			for _, en := range e.srv.Log().List(deliverylog.Filter{WebhookID: id, Kind: "note"}) {
+				notes = append(notes, en.Message)
+			}
+			assert.Contains(t, strings.Join(notes, "\n"), tt.note)
+		})
+	}
+}
+
 func TestShutdownAbortsInFlight(t *testing.T) {
 	e := newEnv(t, func(c *mockapi.Config) {
 		c.Client = delivery.NewClient(delivery.ClientOptions{Timeout: time.Minute})

@@ -138,12 +138,13 @@ type Server struct {
 
 	mu        sync.Mutex
 	closed    bool
-	apiFaults []*apiFault      // injected API errors, consumed in order
-	waits     int              // timers background work holds when idle (see Pending)
-	waitsCh   chan struct{}    // closed and replaced whenever waits changes
-	hooks     map[string]*hook // by DON id
-	order     []string         // DON ids in creation order
-	display   int              // last display number
+	apiFaults []*apiFault        // injected API errors, consumed in order
+	waits     int                // timers background work holds when idle (see Pending)
+	waitsCh   chan struct{}      // closed and replaced whenever waits changes
+	tasks     map[*task]struct{} // background work not yet ended
+	hooks     map[string]*hook   // by DON id
+	order     []string           // DON ids in creation order
+	display   int                // last display number
 	revont    map[string]*revontHook
 	revOrder  []string
 	user      DevUser
@@ -219,6 +220,7 @@ func New(cfg Config) (*Server, error) {
 		hooks:   make(map[string]*hook),
 		revont:  make(map[string]*revontHook),
 		waitsCh: make(chan struct{}),
+		tasks:   make(map[*task]struct{}),
 	}
 	s.gen = event.NewGenerator(event.Options{Seed: cfg.Seed, Org: cfg.Org, Precision: cfg.Precision, Now: cfg.Clock.Now})
 	s.user = newDevUser(s.gen.Org())
@@ -246,6 +248,9 @@ func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
+		for t := range s.tasks {
+			s.cancelTaskLocked(t)
+		}
 		s.cancel()
 	}
 	s.mu.Unlock()
@@ -264,8 +269,10 @@ func (s *Server) Close(ctx context.Context) error {
 // it is blocked on its clock, and a channel closed at the next change of
 // that number. A windowed verify loop holds two (the window and the next
 // retry), a degraded re-verify loop one, an event being delivered one (its
-// retry wait). When a clock.Fake's Waiters equals the count, nothing is in
-// flight: tests use it to know the mock is idle before advancing time.
+// retry wait); work that was cancelled (a verify loop stopped, retries
+// failed once degraded, the mock closed) counts one more until it has ended.
+// When a clock.Fake's Waiters equals the count, nothing is in flight: tests
+// use it to know the mock is idle before advancing time.
 func (s *Server) Pending() (waits int, changed <-chan struct{}) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

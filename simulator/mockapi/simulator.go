@@ -206,8 +206,7 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 			jobs = append(jobs, delivery.Job{Event: ev, Body: body, URL: h.url, Signer: h.signer, DropFirst: f.DropFirst})
 			resp.Events = append(resp.Events, TriggeredEvent{ID: ev.ID, Type: ev.Type, Webhooks: []string{h.id}})
 		}
-		ctx, gen := s.deliveryCtxLocked(h)
-		s.deliverAllLocked(ctx, h.id, gen, jobs, f)
+		s.deliverAllLocked(h, jobs, f)
 	}
 	return resp, nil
 }
