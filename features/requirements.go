@@ -4,13 +4,13 @@ package features
 // IDs are stable: they never change and are never reused.
 type Requirement struct {
 	// ID is the stable identifier, e.g. "SIG-02"; its prefix is the group.
-	ID string
+	ID string `json:"id"`
 	// Level is MUST, SHOULD or INFO.
-	Level string
+	Level string `json:"level"`
 	// Title is a one-line name for reports, e.g. "An event with a wrong signature is refused".
-	Title string
+	Title string `json:"title"`
 	// Text is the requirement as PROTOCOL.md §2 states it.
-	Text string
+	Text string `json:"text"`
 }
 
 // Requirement levels, as in PROTOCOL.md §2.

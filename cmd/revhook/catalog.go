@@ -11,18 +11,10 @@ import (
 	"github.com/revhook/revhook/simulator/event"
 )
 
-// catalogRequirement is one requirement in `revhook catalog --json`.
-type catalogRequirement struct {
-	ID    string `json:"id"`
-	Level string `json:"level"`
-	Title string `json:"title"`
-	Text  string `json:"text"`
-}
-
 // catalogJSON is the document `revhook catalog --json` prints.
 type catalogJSON struct {
-	Requirements []catalogRequirement `json:"requirements"`
-	EventTypes   []string             `json:"event_types"`
+	Requirements []features.Requirement `json:"requirements"`
+	EventTypes   []string               `json:"event_types"`
 }
 
 func runCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -31,10 +23,7 @@ func runCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	doc := catalogJSON{EventTypes: event.Types()}
-	for _, r := range features.Requirements() {
-		doc.Requirements = append(doc.Requirements, catalogRequirement(r))
-	}
+	doc := catalogJSON{Requirements: features.Requirements(), EventTypes: event.Types()}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
