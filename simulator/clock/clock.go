@@ -18,11 +18,15 @@ type Clock interface {
 	Now() time.Time
 	// NewTimer returns a timer that fires once after d (as this clock counts it).
 	NewTimer(d time.Duration) Timer
+	// AfterFunc returns a timer that calls f once after d, in a goroutine of
+	// the clock's choosing; its C is nil. It holds no channel, so it is the
+	// cheaper timer when many wait at once (about 140 bytes against 250).
+	AfterFunc(d time.Duration, f func()) Timer
 }
 
 // Timer is a one-shot timer created by a Clock.
 type Timer interface {
-	// C is the channel the timer's time is sent on.
+	// C is the channel the timer's time is sent on (nil for AfterFunc).
 	C() <-chan time.Time
 	// Stop prevents the timer from firing; it reports whether it was still pending.
 	Stop() bool
@@ -53,6 +57,8 @@ func (realClock) Now() time.Time { return time.Now() }
 
 func (realClock) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
 
+func (realClock) AfterFunc(d time.Duration, f func()) Timer { return realTimer{time.AfterFunc(d, f)} }
+
 type realTimer struct{ t *time.Timer }
 
 func (r realTimer) C() <-chan time.Time { return r.t.C }
@@ -79,6 +85,10 @@ func (s scaledClock) NewTimer(d time.Duration) Timer {
 	return s.base.NewTimer(Scale(d, s.factor))
 }
 
+func (s scaledClock) AfterFunc(d time.Duration, f func()) Timer {
+	return s.base.AfterFunc(Scale(d, s.factor), f)
+}
+
 // Scale multiplies d by factor, rounding to the nearest nanosecond and never
 // turning a positive duration into zero.
 func Scale(d time.Duration, factor float64) time.Duration {
@@ -95,9 +105,13 @@ func Scale(d time.Duration, factor float64) time.Duration {
 // Fake is a manual clock for tests: time moves only when Advance is called.
 // It is safe for concurrent use.
 type Fake struct {
-	mu      sync.Mutex
-	now     time.Time
+	mu  sync.Mutex
+	now time.Time
+	// timers holds the pending timers in creation order, and stopped ones
+	// until the next compaction (Stop is O(1): thousands of retry timers
+	// can be stopped at once); pending counts the pending ones.
 	timers  []*fakeTimer
+	pending int
 	changed chan struct{} // closed and replaced whenever a timer is added
 }
 
@@ -123,18 +137,55 @@ func (f *Fake) NewTimer(d time.Duration) Timer {
 		t.fired = true
 		return t
 	}
+	f.addLocked(t)
+	return t
+}
+
+// addLocked registers a pending timer. f.mu must be held.
+func (f *Fake) addLocked(t *fakeTimer) {
 	f.timers = append(f.timers, t)
+	f.pending++
 	close(f.changed)
 	f.changed = make(chan struct{})
+}
+
+// compactLocked drops stopped timers from f.timers. f.mu must be held.
+func (f *Fake) compactLocked() {
+	kept := f.timers[:0]
+	for _, t := range f.timers {
+		if !t.fired {
+			kept = append(kept, t)
+		}
+	}
+	clear(f.timers[len(kept):])
+	f.timers = kept
+}
+
+// AfterFunc registers a timer that calls fn when the fake time reaches
+// now+d. Advance calls it, after the timers it fires are sent and the clock
+// is unlocked, in the goroutine calling Advance: fn must not block. With
+// d <= 0 fn runs at once in its own goroutine, as with time.AfterFunc.
+func (f *Fake) AfterFunc(d time.Duration, fn func()) Timer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := &fakeTimer{f: f, at: f.now.Add(d), fn: fn}
+	if d <= 0 {
+		t.fired = true
+		go fn()
+		return t
+	}
+	f.addLocked(t)
 	return t
 }
 
 // Advance moves the fake time forward by d, firing every timer that falls
-// due, in order of their deadlines.
+// due, in order of their deadlines (AfterFunc functions run last, in that
+// order, once the clock is unlocked).
 func (f *Fake) Advance(d time.Duration) {
+	var fns []func()
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.now = f.now.Add(d)
+	f.compactLocked()
 	sort.SliceStable(f.timers, func(i, j int) bool { return f.timers[i].at.Before(f.timers[j].at) })
 	kept := f.timers[:0]
 	for _, t := range f.timers {
@@ -143,16 +194,26 @@ func (f *Fake) Advance(d time.Duration) {
 			continue
 		}
 		t.fired = true
-		t.ch <- t.at
+		f.pending--
+		if t.fn != nil {
+			fns = append(fns, t.fn)
+		} else {
+			t.ch <- t.at
+		}
 	}
+	clear(f.timers[len(kept):])
 	f.timers = kept
+	f.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // Waiters returns how many timers are pending.
 func (f *Fake) Waiters() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.timers)
+	return f.pending
 }
 
 // BlockUntil waits until at least n timers are pending or ctx is done. Tests
@@ -161,7 +222,7 @@ func (f *Fake) Waiters() int {
 func (f *Fake) BlockUntil(ctx context.Context, n int) error {
 	for {
 		f.mu.Lock()
-		pending, changed := len(f.timers), f.changed
+		pending, changed := f.pending, f.changed
 		f.mu.Unlock()
 		if pending >= n {
 			return nil
@@ -179,22 +240,23 @@ func (f *Fake) BlockUntil(ctx context.Context, n int) error {
 func (f *Fake) NextDeadline() (time.Time, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if len(f.timers) == 0 {
-		return time.Time{}, false
-	}
-	next := f.timers[0].at
-	for _, t := range f.timers[1:] {
-		if t.at.Before(next) {
-			next = t.at
+	var next time.Time
+	found := false
+	for _, t := range f.timers {
+		if !t.fired && (!found || t.at.Before(next)) {
+			next, found = t.at, true
 		}
 	}
-	return next, true
+	return next, found
 }
 
 type fakeTimer struct {
-	f     *Fake
-	at    time.Time
-	ch    chan time.Time
+	f  *Fake
+	at time.Time
+	ch chan time.Time // NewTimer's
+	fn func()         // AfterFunc's
+	// fired is set once the timer fired or was stopped: it is no longer
+	// pending.
 	fired bool
 }
 
@@ -206,11 +268,10 @@ func (t *fakeTimer) Stop() bool {
 	if t.fired {
 		return false
 	}
-	for i, o := range t.f.timers {
-		if o == t {
-			t.f.timers = append(t.f.timers[:i], t.f.timers[i+1:]...)
-			return true
-		}
+	t.fired = true // stopped: dropped from f.timers by the next compaction
+	t.f.pending--
+	if len(t.f.timers) > 64 && t.f.pending < len(t.f.timers)/2 {
+		t.f.compactLocked()
 	}
-	return false
+	return true
 }
