@@ -139,10 +139,19 @@ func (r Response) Reason() string {
 		}
 		return fmt.Sprintf("redirect (HTTP %d) to %s not followed", r.Status, loc)
 	case r.Status < 200 || r.Status > 299:
-		return fmt.Sprintf("HTTP %d is not 2xx", r.Status)
+		return statusReason(r.Status)
 	}
 	return ""
 }
+
+// plainStatusFailure reports a complete answer whose only fault is a
+// non-2xx, non-redirect status: its Reason is statusReason(Status).
+func (r Response) plainStatusFailure() bool {
+	return r.Err == nil && (r.Status < 200 || r.Status > 399)
+}
+
+// statusReason is the Reason of a plain non-2xx answer.
+func statusReason(status int) string { return fmt.Sprintf("HTTP %d is not 2xx", status) }
 
 // Post sends body to url with Content-Type: application/json, the given
 // header fields and the client's User-Agent. It never returns before the

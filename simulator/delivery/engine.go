@@ -13,10 +13,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/revhook/revhook/simulator/clock"
@@ -78,6 +80,9 @@ type Attempt struct {
 
 // Result is the outcome of one job: every attempt, in order.
 type Result struct {
+	// Job is the job as given, except that Job.Body, when given, may be an
+	// equal copy rather than the same slice: the engine drops its reference
+	// to the body while the job waits for a retry and holds it deflated.
 	Job      Job
 	Attempts []Attempt
 	// Delivered reports that one attempt (not counting duplicates) succeeded.
@@ -110,7 +115,9 @@ type Config struct {
 	// Seed makes duplicate and reorder decisions deterministic.
 	Seed uint64
 	// MaxPending bounds the jobs DeliverAll holds at once (in flight or
-	// waiting for a retry); default 64 × Concurrency. It bounds memory.
+	// waiting for a retry); default 64 × Concurrency. It bounds memory: a
+	// job waiting for a retry holds ~1.2 KB for a 1 KiB body (its body
+	// deflated, its record and its timer).
 	MaxPending int
 	// OnAttempt, if set, is called after every attempt; it must be safe for
 	// concurrent calls.
@@ -121,6 +128,11 @@ type Config struct {
 type Engine struct {
 	cfg       Config
 	ctype, ua []string // shared, read-only header values
+	parker    parker
+	// lastPreview is the latest response preview: a receiver that is down
+	// tends to answer every attempt with the same body, and retried jobs
+	// then share one string instead of holding a copy each.
+	lastPreview atomic.Pointer[string]
 }
 
 // New returns an engine configured by cfg.
@@ -151,73 +163,158 @@ func (e *Engine) Config() Config { return e.cfg }
 // Attempts is how many attempts the schedule allows per event.
 func (e *Engine) Attempts() int { return 1 + len(e.cfg.Schedule) }
 
-// run is one job in progress.
+// run is one job in progress. It is what the engine holds per event, up to
+// MaxPending of them at once, so it is kept small: attempts are compact
+// tries (an Attempt is built from a try and the job when reported), and
+// while the job waits for a retry its body is held deflated (park).
 type run struct {
-	res  Result
-	body []byte
-	sig  string // X-DevRev-Signature, "" for none
-	dup  bool   // send a duplicate once delivered
+	job Job
+	// body is the bytes to send and sign; while the job is parked it is
+	// their deflated form and size is their length (0 otherwise).
+	body  []byte
+	size  int32
+	tries []try
+	err   error
+	idx   int // dispatch index
+	// encoded: body was encoded by the engine (job.Body was nil); dup: send
+	// a duplicate once delivered; due: its retry timer fired (guarded by
+	// its step queue's lock).
+	encoded, dup, delivered, due bool
 }
 
-// prepare encodes and signs the job once; every attempt and duplicate
-// sends the same bytes with the same header.
+// try is the compact record of one attempt.
+type try struct {
+	at      time.Time
+	latency time.Duration
+	// reason is Attempt.Err, except for a plain non-2xx answer, whose
+	// reason follows from its status (statusReason) and is not stored.
+	reason    string
+	preview   string
+	status    int32
+	number    int16
+	dup       bool
+	delivered bool
+}
+
+// prepare encodes the job once: every attempt and duplicate sends the same
+// bytes, so the same signature. (It is computed per attempt, ~1 µs per KiB,
+// rather than held by every waiting job.)
 func (e *Engine) prepare(job Job) *run {
-	r := &run{res: Result{Job: job}}
-	r.body = job.Body
+	r := &run{job: job, body: job.Body}
 	if r.body == nil {
 		b, err := job.Event.Encode()
 		if err != nil {
-			r.res.Err = fmt.Errorf("encode event %s: %w", job.Event.ID, err)
+			r.err = fmt.Errorf("encode event %s: %w", job.Event.ID, err)
 			return r
 		}
-		r.body = b
-	}
-	if job.Signer != nil {
-		r.sig = job.Signer.Sign(r.body)
+		r.body, r.encoded = b, true
 	}
 	return r
 }
 
-// attempt makes attempt number n (or the duplicate) and records it.
-func (e *Engine) attempt(ctx context.Context, r *run, n int, dup bool) Attempt {
-	job := r.res.Job
-	a := Attempt{
-		EventID: job.Event.ID, WebhookID: job.Event.WebhookID, Type: job.Event.Type, URL: job.URL,
-		Number: n, Of: e.Attempts(), Duplicate: dup, At: e.cfg.Clock.Now(),
+// park deflates the body of a run about to wait for a retry (when that
+// saves memory): the caller's copy, if it kept none, can then be freed.
+func (e *Engine) park(r *run) {
+	if len(r.body) > math.MaxInt32 {
+		return
 	}
-	if dup {
+	packed := e.parker.deflate(r.body)
+	if packed == nil {
+		return
+	}
+	r.body, r.size, r.job.Body = packed, int32(len(r.body)), nil
+}
+
+// unpark restores the body of a parked run.
+func (e *Engine) unpark(r *run) error {
+	if r.size == 0 {
+		return nil
+	}
+	body, err := e.parker.inflate(r.body, int(r.size))
+	if err != nil {
+		return fmt.Errorf("event %s: %w", r.job.Event.ID, err)
+	}
+	r.body, r.size = body, 0
+	if !r.encoded {
+		r.job.Body = body
+	}
+	return nil
+}
+
+// result is the run's outcome. Result.Job.Body holds the same bytes as the
+// job's, though not necessarily the same slice (see park).
+func (e *Engine) result(r *run) Result {
+	if err := e.unpark(r); err != nil && r.err == nil {
+		r.err = err
+	}
+	res := Result{Job: r.job, Delivered: r.delivered, Err: r.err}
+	if len(r.tries) > 0 {
+		res.Attempts = make([]Attempt, len(r.tries))
+		for i, t := range r.tries {
+			res.Attempts[i] = e.attemptOf(r, t)
+		}
+	}
+	return res
+}
+
+// attemptOf expands a try of r into its Attempt.
+func (e *Engine) attemptOf(r *run, t try) Attempt {
+	a := Attempt{
+		EventID: r.job.Event.ID, WebhookID: r.job.Event.WebhookID, Type: r.job.Event.Type, URL: r.job.URL,
+		Number: int(t.number), Of: e.Attempts(), Duplicate: t.dup, At: t.at,
+		Status: int(t.status), Latency: t.latency, Err: t.reason,
+		ResponsePreview: t.preview, Delivered: t.delivered,
+	}
+	if t.dup {
 		a.Of = 1
 	}
-	if !dup && n <= job.DropFirst {
-		a.Err = ErrDropped.Error()
-	} else {
-		header := http.Header{"Content-Type": e.ctype, "User-Agent": e.ua}
-		if r.sig != "" {
-			header[signature.Header] = []string{r.sig}
-		}
-		resp := e.cfg.Client.postPrepared(ctx, job.URL, r.body, header)
-		a.Status, a.Latency, a.Delivered = resp.Status, resp.Latency, resp.OK()
-		a.Err = resp.Reason()
-		if len(resp.Body) > 0 {
-			a.ResponsePreview = preview(resp.Body)
-		}
-	}
-	r.res.Attempts = append(r.res.Attempts, a)
-	if a.Delivered && !dup {
-		r.res.Delivered = true
-	}
-	if e.cfg.OnAttempt != nil {
-		e.cfg.OnAttempt(a)
+	if a.Err == "" && !a.Delivered {
+		a.Err = statusReason(a.Status)
 	}
 	return a
 }
 
-// preview returns the start of a body as valid UTF-8.
-func preview(b []byte) string {
+// attempt makes attempt number n (or the duplicate) and records it.
+func (e *Engine) attempt(ctx context.Context, r *run, n int, dup bool) try {
+	t := try{number: int16(n), dup: dup, at: e.cfg.Clock.Now()}
+	if !dup && n <= r.job.DropFirst {
+		t.reason = ErrDropped.Error()
+	} else {
+		header := http.Header{"Content-Type": e.ctype, "User-Agent": e.ua}
+		if r.job.Signer != nil {
+			header[signature.Header] = []string{r.job.Signer.Sign(r.body)}
+		}
+		resp := e.cfg.Client.postPrepared(ctx, r.job.URL, r.body, header)
+		t.status, t.latency, t.delivered = int32(resp.Status), resp.Latency, resp.OK()
+		if !resp.plainStatusFailure() {
+			t.reason = resp.Reason()
+		}
+		if len(resp.Body) > 0 {
+			t.preview = e.preview(resp.Body)
+		}
+	}
+	r.tries = append(r.tries, t)
+	if t.delivered && !dup {
+		r.delivered = true
+	}
+	if e.cfg.OnAttempt != nil {
+		e.cfg.OnAttempt(e.attemptOf(r, t))
+	}
+	return t
+}
+
+// preview returns the start of a body as valid UTF-8, sharing the string
+// of the previous preview when it is the same.
+func (e *Engine) preview(b []byte) string {
 	if len(b) > PreviewBytes {
 		b = b[:PreviewBytes]
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	if last := e.lastPreview.Load(); last != nil && *last == string(b) {
+		return *last
+	}
+	p := strings.ToValidUTF8(string(b), "\uFFFD")
+	e.lastPreview.Store(&p)
+	return p
 }
 
 // Deliver delivers one event: the first attempt at once, then one more after
@@ -227,28 +324,28 @@ func preview(b []byte) string {
 // Deliver sends no duplicates; DeliverAll does.
 func (e *Engine) Deliver(ctx context.Context, job Job) Result {
 	r := e.prepare(job)
-	if r.res.Err != nil {
-		return r.res
+	if r.err != nil {
+		return e.result(r)
 	}
 	for n := 1; n <= e.Attempts(); n++ {
 		if n > 1 {
 			if err := clock.Sleep(ctx, e.cfg.Clock, e.cfg.Schedule[n-2]); err != nil {
-				r.res.Err = err
-				return r.res
+				r.err = err
+				return e.result(r)
 			}
 		}
 		if err := ctx.Err(); err != nil {
-			r.res.Err = err
-			return r.res
+			r.err = err
+			return e.result(r)
 		}
-		if e.attempt(ctx, r, n, false).Delivered {
-			return r.res
+		if e.attempt(ctx, r, n, false).delivered {
+			return e.result(r)
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		r.res.Err = err
+		r.err = err
 	}
-	return r.res
+	return e.result(r)
 }
 
 // plan returns the dispatch order of n jobs and which of them get a
@@ -367,38 +464,38 @@ func (e *Engine) DeliverStream(ctx context.Context, jobs <-chan Job, onResult fu
 	})
 }
 
-// item is a job handed to a worker for its next attempt.
-type item struct {
-	idx int
-	r   *run
-	n   int // attempt number to make
-}
-
 // dispatch runs the worker pool. next yields jobs in dispatch order; dupOf
 // says whether a job gets a duplicate; finish receives every dispatched
 // job's result exactly once.
 func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bool), dupOf func(int) bool, finish func(int, Result)) {
-	work := make(chan item)
+	work := make(chan *run) // a job's next attempt, made by a worker
 	pending := make(chan struct{}, e.cfg.MaxPending)
 	var jobsWG, workersWG sync.WaitGroup
 
-	done := func(it item) {
-		finish(it.idx, it.r.res)
+	done := func(r *run) {
+		finish(r.idx, e.result(r))
 		<-pending
 		jobsWG.Done()
 	}
-	// Retries: one FIFO per schedule step. A job entering step k gets a
-	// timer for Schedule[k] at once; equal delays fire in FIFO order, so one
-	// goroutine per step waits on its queue's head only. A waiting job
-	// holds a queue slot and a timer, not a goroutine.
+	// Retries: one FIFO per schedule step. A job entering step k gets an
+	// AfterFunc timer for Schedule[k] that marks it due; equal delays fall
+	// due in FIFO order, so one goroutine per step hands its queue's due
+	// head to the workers. A waiting job holds a queue slot and a timer
+	// (~140 bytes; a channel timer would be ~250), not a goroutine.
 	type waiting struct {
-		it item
-		t  clock.Timer
+		r *run
+		t clock.Timer
 	}
 	type stepQueue struct {
 		mu   sync.Mutex
-		q    []waiting
+		q    []waiting // guarded by mu, as are the runs' due flags
 		wake chan struct{}
+	}
+	signal := func(sq *stepQueue) {
+		select {
+		case sq.wake <- struct{}{}:
+		default:
+		}
 	}
 	steps := make([]*stepQueue, len(e.cfg.Schedule))
 	stop := make(chan struct{})
@@ -409,22 +506,23 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 		stepsWG.Add(1)
 		go func() {
 			defer stepsWG.Done()
-			drain := func(first *waiting) {
-				var rest []waiting
+			drain := func(first *run) {
 				sq.mu.Lock()
-				rest, sq.q = sq.q, nil
+				rest := sq.q
+				sq.q = nil
 				sq.mu.Unlock()
 				if first != nil {
-					rest = append([]waiting{*first}, rest...)
+					first.err = ctx.Err()
+					done(first)
 				}
 				for _, w := range rest {
 					w.t.Stop()
-					w.it.r.res.Err = ctx.Err()
-					done(w.it)
+					w.r.err = ctx.Err()
+					done(w.r)
 				}
 			}
 			// After ctx ended, jobs still arriving are failed at once.
-			drainUntilStop := func(first *waiting) {
+			drainUntilStop := func(first *run) {
 				drain(first)
 				for {
 					select {
@@ -437,10 +535,9 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 			}
 			for {
 				sq.mu.Lock()
-				var head waiting
-				ok := len(sq.q) > 0
-				if ok {
-					head = sq.q[0]
+				var head *run
+				if len(sq.q) > 0 && sq.q[0].r.due {
+					head = sq.q[0].r
 					sq.q[0] = waiting{}
 					sq.q = sq.q[1:]
 					if len(sq.q) == 0 {
@@ -448,7 +545,7 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 					}
 				}
 				sq.mu.Unlock()
-				if !ok {
+				if head == nil {
 					select {
 					case <-sq.wake:
 						continue
@@ -460,56 +557,58 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 					}
 				}
 				select {
-				case <-head.t.C():
+				case work <- head:
 				case <-ctx.Done():
-					drainUntilStop(&head)
-					return
-				}
-				select {
-				case work <- head.it:
-				case <-ctx.Done():
-					drainUntilStop(&head)
+					drainUntilStop(head)
 					return
 				}
 			}
 		}()
 	}
-	retry := func(it item) {
-		sq := steps[it.n-2]
-		w := waiting{it: it, t: e.cfg.Clock.NewTimer(e.cfg.Schedule[it.n-2])}
+	// retry queues r for attempt n > 1.
+	retry := func(r *run, n int) {
+		sq := steps[n-2]
 		sq.mu.Lock()
-		sq.q = append(sq.q, w)
+		r.due = false
+		sq.q = append(sq.q, waiting{r: r, t: e.cfg.Clock.AfterFunc(e.cfg.Schedule[n-2], func() {
+			sq.mu.Lock()
+			r.due = true
+			sq.mu.Unlock()
+			signal(sq)
+		})})
 		sq.mu.Unlock()
-		select {
-		case sq.wake <- struct{}{}:
-		default:
-		}
 	}
 	for range e.cfg.Concurrency {
 		workersWG.Add(1)
 		go func() {
 			defer workersWG.Done()
-			for it := range work {
+			for r := range work {
 				if err := ctx.Err(); err != nil {
-					it.r.res.Err = err
-					done(it)
+					r.err = err
+					done(r)
 					continue
 				}
-				a := e.attempt(ctx, it.r, it.n, false)
+				if err := e.unpark(r); err != nil {
+					r.err = err
+					done(r)
+					continue
+				}
+				n := len(r.tries) + 1 // no duplicate was sent yet
+				a := e.attempt(ctx, r, n, false)
 				switch {
-				case a.Delivered:
-					if it.r.dup && ctx.Err() == nil {
-						e.attempt(ctx, it.r, 1, true)
+				case a.delivered:
+					if r.dup && ctx.Err() == nil {
+						e.attempt(ctx, r, 1, true)
 					}
-					done(it)
+					done(r)
 				case ctx.Err() != nil:
-					it.r.res.Err = ctx.Err()
-					done(it)
-				case it.n < e.Attempts():
-					it.n++
-					retry(it)
+					r.err = ctx.Err()
+					done(r)
+				case n < e.Attempts():
+					e.park(r)
+					retry(r, n+1)
 				default:
-					done(it)
+					done(r)
 				}
 			}
 		}()
@@ -523,18 +622,17 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 		}
 		jobsWG.Add(1)
 		r := e.prepare(job)
-		r.dup = dupOf(idx)
-		it := item{idx: idx, r: r, n: 1}
-		if r.res.Err != nil {
-			done(it)
+		r.idx, r.dup = idx, dupOf(idx)
+		if r.err != nil {
+			done(r)
 			return true
 		}
 		select {
-		case work <- it:
+		case work <- r:
 			return true
 		case <-ctx.Done():
-			it.r.res.Err = ctx.Err()
-			done(it)
+			r.err = ctx.Err()
+			done(r)
 			return false
 		}
 	})

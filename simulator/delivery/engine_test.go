@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -605,4 +606,17 @@ func TestOnAttemptPreview(t *testing.T) {
 	assert.Contains(t, p, "bad signature \uFFFD")
 	assert.LessOrEqual(t, len(p), PreviewBytes+3)
 	assert.Equal(t, "HTTP 400 is not 2xx", res.Attempts[0].Err)
+}
+
+// Retried jobs of a receiver that answers the same body share one preview.
+func TestPreviewIsSharedWhenRepeated(t *testing.T) {
+	e := New(Config{})
+	a := e.preview([]byte("receiver down"))
+	b := e.preview([]byte("receiver down"))
+	c := e.preview([]byte("something else"))
+	assert.Equal(t, "receiver down", b)
+	assert.Same(t, unsafe.StringData(a), unsafe.StringData(b), "the same answer is held once")
+	assert.Equal(t, "something else", c)
+	assert.Equal(t, "bad \uFFFD", e.preview([]byte("bad \xff")))
+	assert.Equal(t, "bad \uFFFD", e.preview([]byte("bad \xff")), "invalid UTF-8 is repaired every time")
 }
