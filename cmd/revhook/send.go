@@ -374,9 +374,23 @@ func (p *sendPlan) newEvent(g *event.Generator, webhookID string) (event.Event, 
 	return ev, nil
 }
 
-// engine builds the delivery engine of the plan.
-func (p *sendPlan) engine(onAttempt func(delivery.Attempt)) *delivery.Engine {
+// job makes the delivery of ev. The body is encoded here and the payload
+// objects are dropped: a job waiting for a retry holds its bytes (deflated
+// by the engine) and its labels, not ~10 KB of maps.
+func (p *sendPlan) job(ev event.Event) (delivery.Job, error) {
+	body, err := ev.Encode()
+	if err != nil {
+		return delivery.Job{}, fmt.Errorf("encode event %s: %w", ev.ID, err)
+	}
+	ev.Payload, ev.Extra = nil, nil
+	return delivery.Job{Event: ev, Body: body, URL: p.url, Signer: p.signer, DropFirst: p.dropFirst}, nil
+}
+
+// engine builds the delivery engine of the plan; maxPending 0 takes the
+// engine's default.
+func (p *sendPlan) engine(maxPending int, onAttempt func(delivery.Attempt)) *delivery.Engine {
 	return delivery.New(delivery.Config{
+		MaxPending: maxPending,
 		Client: delivery.NewClient(delivery.ClientOptions{
 			Timeout: p.timeout, Insecure: p.insecure,
 			MaxConnsPerHost: max(p.concurrency, delivery.DefaultMaxConnsPerHost),
@@ -531,7 +545,10 @@ func sendCount(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
 		if err != nil {
 			return usageErr(stderr, "send", "%v", err)
 		}
-		jobs[i] = delivery.Job{Event: ev, URL: p.url, Signer: p.signer, DropFirst: p.dropFirst}
+		if jobs[i], err = p.job(ev); err != nil {
+			fmt.Fprintf(stderr, "revhook send: %v\n", err)
+			return exitInternal
+		}
 	}
 	out := &syncWriter{w: stdout}
 	if !p.quiet {
@@ -541,7 +558,7 @@ func sendCount(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "revhook send: note: the scaled response deadline %s is very short; --timeout sets it on its own (e.g. --timeout 3s)\n", p.timeout)
 	}
 	start := time.Now()
-	e := p.engine(func(a delivery.Attempt) {
+	e := p.engine(0, func(a delivery.Attempt) {
 		if !p.quiet {
 			out.printf("%s\n", formatAttempt(a, start, p.nextDelay(a.Number)))
 		}
@@ -736,7 +753,11 @@ func sendLoad(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
 	if !p.quiet {
 		out.printf("%s\n", p.describe(fmt.Sprintf("%s events at %g/s for %s", p.typ, p.rate, p.duration)))
 	}
-	e := p.engine(stats.attempt)
+	// DevRev keeps sending new events while earlier ones wait for their
+	// retries, so retries must not hold the generator back: every event
+	// may be pending at once (a receiver that is down for the whole
+	// retry window at rate R leaves R × 3.5 min waiting, ~1.2 KB each).
+	e := p.engine(total, stats.attempt)
 
 	jobs := make(chan delivery.Job, p.concurrency)
 	start := wall.Now()
@@ -755,8 +776,13 @@ func sendLoad(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
 				genErr <- err
 				return
 			}
+			job, err := p.job(ev)
+			if err != nil {
+				genErr <- err
+				return
+			}
 			select {
-			case jobs <- delivery.Job{Event: ev, URL: p.url, Signer: p.signer, DropFirst: p.dropFirst}:
+			case jobs <- job:
 			case <-ctx.Done():
 				genErr <- nil
 				return
