@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/revhook/revhook/simulator/delivery"
+	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/signature"
 )
 
@@ -412,6 +413,54 @@ func TestSendLoadGenerator(t *testing.T) {
 	assert.Empty(t, attemptLines(stdout), "the load generator prints progress, not attempts")
 	assert.Regexp(t, `achieved rate \d+\.\d/s \(requested 200/s\); success ratio 100\.00% \(60/60\); latency p50 \S+ p90 \S+ p99 \S+`, stdout)
 	assert.NotContains(t, stdout, "\r", "no carriage returns when stdout is not a terminal")
+}
+
+// DevRev keeps sending new events while earlier ones wait for their
+// retries: a receiver that is down must not throttle the generator. With
+// concurrency 1 the engine's default would hold 64 events at most, so
+// events 65… would go out only after the first ones were exhausted.
+func TestSendLoadRetriesDoNotThrottleGeneration(t *testing.T) {
+	rec := newRecorder(t, http.StatusServiceUnavailable)
+	code, stdout, stderr := revhook(context.Background(), "send", "--url", rec.srv.URL, "--secret", cliSecret,
+		"--rate", "200", "--duration", "500ms", "--concurrency", "1", "--time-scale", "0.01")
+	require.Equal(t, exitFail, code, stderr+stdout)
+	reqs := rec.requests()
+	require.Len(t, reqs, 300, "100 events, 3 attempts each")
+	seen := map[string]int{}
+	firsts := 0
+	for i, r := range reqs {
+		var ev struct{ ID string }
+		require.NoError(t, json.Unmarshal(r.body, &ev))
+		seen[ev.ID]++
+		if seen[ev.ID] == 1 {
+			firsts++
+		}
+		if seen[ev.ID] == 3 {
+			assert.Equal(t, 100, firsts, "request %d is a third attempt before every event was sent once", i)
+			break
+		}
+	}
+	assert.Regexp(t, `achieved rate \d+\.\d/s \(requested 200/s\); success ratio 0\.00% \(0/100\)`, stdout)
+}
+
+// The load generator hands the engine encoded bodies and the events'
+// labels, not their payload objects.
+func TestSendPlanJobKeepsLabelsOnly(t *testing.T) {
+	g := event.NewGenerator(event.Options{Seed: 1})
+	ev, err := g.New("work_created", g.WebhookID())
+	require.NoError(t, err)
+	want, err := ev.Encode()
+	require.NoError(t, err)
+	p := &sendPlan{url: "http://127.0.0.1:1/", dropFirst: 1}
+	job, err := p.job(ev)
+	require.NoError(t, err)
+	assert.Equal(t, want, job.Body)
+	assert.Nil(t, job.Event.Payload)
+	assert.Equal(t, ev.ID, job.Event.ID)
+	assert.Equal(t, ev.Type, job.Event.Type)
+	assert.Equal(t, ev.WebhookID, job.Event.WebhookID)
+	assert.Equal(t, p.url, job.URL)
+	assert.Equal(t, 1, job.DropFirst)
 }
 
 func TestProgressLine(t *testing.T) {
