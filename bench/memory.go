@@ -64,8 +64,8 @@ const (
 	// payload objects: what the engine itself holds per queued event.
 	shapeCompact = "compact"
 	// shapeCatalogue: the catalogue generator's work_created events (~4 KiB
-	// encoded) with their payload objects, encoded by the engine: what
-	// `revhook send` hands the engine today.
+	// encoded), handed over as `revhook send` and the mock do: encoded, with
+	// the event's labels only.
 	shapeCatalogue = "catalogue"
 )
 
@@ -199,10 +199,10 @@ func runChild(spec childSpec) (childResult, error) {
 // does not make the engine queue: it admits at most Concurrency+1 jobs
 // and the rest wait in the caller's channel.) Here every event's first
 // attempt gets a 503 from a loopback sink (a receiver that is down), so
-// all n wait for their 30 s retry at once, each holding its body,
-// signature and attempt record, as `revhook send --rate` would against a
-// down receiver with MaxPending ≥ n (the default, 64 × concurrency, would
-// apply back-pressure at 512 instead). Jobs stream in through
+// all n wait for their 30 s retry at once, each holding its body
+// (deflated), its attempt record and its timer, as with `revhook send --rate` against a
+// down receiver (its engine lets every event of the run be pending, as
+// DevRev keeps sending while retries wait). Jobs stream in through
 // DeliverStream, like the load generator's. A fake clock tells when all n
 // are waiting (Fake.BlockUntil) without sleeping.
 func childQueue(ctx context.Context, n int, shape string) (childResult, error) {
@@ -331,7 +331,15 @@ func jobSource(shape string) (func(i int) (delivery.Job, error), error) {
 		wid := g.WebhookID()
 		return func(int) (delivery.Job, error) {
 			ev, err := g.New("work_created", wid)
-			return delivery.Job{Event: ev, Signer: signer}, err
+			if err != nil {
+				return delivery.Job{}, err
+			}
+			body, err := ev.Encode()
+			if err != nil {
+				return delivery.Job{}, fmt.Errorf("encode event %s: %w", ev.ID, err)
+			}
+			ev.Payload = nil
+			return delivery.Job{Event: ev, Body: body, Signer: signer}, nil
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown event shape %q", shape)
@@ -448,7 +456,7 @@ func queueRows(s Settings, events int, shape string) ([]Row, error) {
 	case shapeCatalogue:
 		rss.Name = "memory: " + what + " (catalogue, ~4 KiB): peak RSS"
 		heap.Name = "memory: " + what + " (catalogue, ~4 KiB): heap + stacks"
-		rss.Note = "as `revhook send` hands them over: generated work_created events with their payload objects, encoded by the engine; no target (bodies alone are ~400 MB)"
+		rss.Note = "generated work_created events as `revhook send` hands them over (encoded, labels only); no target (the bodies alone are ~400 MB before the engine deflates them)"
 	}
 	heap.Note = fmt.Sprintf("after GC: heap %.1f MiB + stacks %.1f MiB (%d goroutines); %.0f bytes per event held",
 		mib(q.At.HeapInuse), mib(q.At.StackInuse), q.At.Goroutines, float64(held)/float64(events))
