@@ -127,3 +127,26 @@ func TestCancelWhileParkedRestoresBody(t *testing.T) {
 	assert.Equal(t, "HTTP 503 is not 2xx", res[0].Attempts[0].Err)
 	assert.Equal(t, orig, res[0].Job.Body)
 }
+
+// BenchmarkPark: deflating a catalogue event's body as it starts waiting
+// for a retry, and inflating it back for the attempt (the failure path's
+// cost), with the share of the bytes a parked body keeps.
+func BenchmarkPark(b *testing.B) {
+	g := event.NewGenerator(event.Options{Seed: 1})
+	ev, err := g.New("work_created", g.WebhookID())
+	require.NoError(b, err)
+	body, err := ev.Encode()
+	require.NoError(b, err)
+	var p parker
+	var packed int
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		z := p.deflate(body)
+		if _, err := p.inflate(z, len(body)); err != nil {
+			b.Fatal(err)
+		}
+		packed = len(z)
+	}
+	b.ReportMetric(float64(packed)/float64(len(body)), "kept-ratio")
+}
