@@ -191,7 +191,7 @@ type try struct {
 	reason    string
 	preview   string
 	status    int32
-	number    int16
+	number    int32
 	dup       bool
 	delivered bool
 }
@@ -276,7 +276,7 @@ func (e *Engine) attemptOf(r *run, t try) Attempt {
 
 // attempt makes attempt number n (or the duplicate) and records it.
 func (e *Engine) attempt(ctx context.Context, r *run, n int, dup bool) try {
-	t := try{number: int16(n), dup: dup, at: e.cfg.Clock.Now()}
+	t := try{number: int32(n), dup: dup, at: e.cfg.Clock.Now()}
 	if !dup && n <= r.job.DropFirst {
 		t.reason = ErrDropped.Error()
 	} else {
