@@ -422,7 +422,7 @@ func TestSendLoadGenerator(t *testing.T) {
 func TestSendLoadRetriesDoNotThrottleGeneration(t *testing.T) {
 	rec := newRecorder(t, http.StatusServiceUnavailable)
 	code, stdout, stderr := revhook(context.Background(), "send", "--url", rec.srv.URL, "--secret", cliSecret,
-		"--rate", "200", "--duration", "500ms", "--concurrency", "1", "--time-scale", "0.01")
+		"--rate", "200", "--duration", "500ms", "--concurrency", "1", "--time-scale", "0.01", "--timeout", "3s")
 	require.Equal(t, exitFail, code, stderr+stdout)
 	reqs := rec.requests()
 	require.Len(t, reqs, 300, "100 events, 3 attempts each")
