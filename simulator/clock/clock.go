@@ -185,10 +185,12 @@ func (f *Fake) Advance(d time.Duration) {
 	var fns []func()
 	f.mu.Lock()
 	f.now = f.now.Add(d)
-	f.compactLocked()
 	sort.SliceStable(f.timers, func(i, j int) bool { return f.timers[i].at.Before(f.timers[j].at) })
 	kept := f.timers[:0]
 	for _, t := range f.timers {
+		if t.fired { // stopped
+			continue
+		}
 		if t.at.After(f.now) {
 			kept = append(kept, t)
 			continue

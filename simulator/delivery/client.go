@@ -132,14 +132,14 @@ func (r Response) Reason() string {
 	switch {
 	case r.Err != nil:
 		return r.Err.Error()
+	case r.plainStatusFailure():
+		return statusReason(r.Status)
 	case r.Status >= 300 && r.Status <= 399:
 		loc := r.Header.Get("Location")
 		if loc == "" {
 			return fmt.Sprintf("redirect (HTTP %d) not followed", r.Status)
 		}
 		return fmt.Sprintf("redirect (HTTP %d) to %s not followed", r.Status, loc)
-	case r.Status < 200 || r.Status > 299:
-		return statusReason(r.Status)
 	}
 	return ""
 }

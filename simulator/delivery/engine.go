@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -172,7 +171,7 @@ type run struct {
 	// body is the bytes to send and sign; while the job is parked it is
 	// their deflated form and size is their length (0 otherwise).
 	body  []byte
-	size  int32
+	size  int
 	tries []try
 	err   error
 	idx   int // dispatch index
@@ -215,14 +214,11 @@ func (e *Engine) prepare(job Job) *run {
 // park deflates the body of a run about to wait for a retry (when that
 // saves memory): the caller's copy, if it kept none, can then be freed.
 func (e *Engine) park(r *run) {
-	if len(r.body) > math.MaxInt32 {
-		return
-	}
 	packed := e.parker.deflate(r.body)
 	if packed == nil {
 		return
 	}
-	r.body, r.size, r.job.Body = packed, int32(len(r.body)), nil
+	r.body, r.size, r.job.Body = packed, len(r.body), nil
 }
 
 // unpark restores the body of a parked run.
@@ -230,7 +226,7 @@ func (e *Engine) unpark(r *run) error {
 	if r.size == 0 {
 		return nil
 	}
-	body, err := e.parker.inflate(r.body, int(r.size))
+	body, err := e.parker.inflate(r.body, r.size)
 	if err != nil {
 		return fmt.Errorf("event %s: %w", r.job.Event.ID, err)
 	}
@@ -583,12 +579,11 @@ func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bo
 		go func() {
 			defer workersWG.Done()
 			for r := range work {
-				if err := ctx.Err(); err != nil {
-					r.err = err
-					done(r)
-					continue
+				err := ctx.Err()
+				if err == nil {
+					err = e.unpark(r)
 				}
-				if err := e.unpark(r); err != nil {
+				if err != nil {
 					r.err = err
 					done(r)
 					continue
