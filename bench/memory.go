@@ -200,11 +200,11 @@ func runChild(spec childSpec) (childResult, error) {
 // and the rest wait in the caller's channel.) Here every event's first
 // attempt gets a 503 from a loopback sink (a receiver that is down), so
 // all n wait for their 30 s retry at once, each holding its body
-// (deflated), its attempt record and its timer, as with `revhook send --rate` against a
-// down receiver (its engine lets every event of the run be pending, as
-// DevRev keeps sending while retries wait). Jobs stream in through
-// DeliverStream, like the load generator's. A fake clock tells when all n
-// are waiting (Fake.BlockUntil) without sleeping.
+// (deflated), its attempt record and its timer, as with `revhook send
+// --rate` against a down receiver (its engine lets every event of the run
+// be pending, as DevRev keeps sending while retries wait). Jobs stream in
+// through DeliverStream, like the load generator's. A fake clock tells
+// when all n are waiting (Fake.BlockUntil) without sleeping.
 func childQueue(ctx context.Context, n int, shape string) (childResult, error) {
 	var res childResult
 	res.Base = snapshot()
@@ -318,13 +318,10 @@ func jobSource(shape string) (func(i int) (delivery.Job, error), error) {
 		return func(i int) (delivery.Job, error) {
 			ev := p.Events[i%len(p.Events)]
 			ev.ID = fmt.Sprintf("%s:webhook_event/q%09d", ev.WebhookID, i)
-			body, err := ev.Encode()
-			if err != nil {
-				return delivery.Job{}, fmt.Errorf("encode event %d: %w", i, err)
-			}
-			ev.Payload = nil // the body says it all; keep the labels only
+			job, err := delivery.EncodedJob(ev)
 			// An exact-size copy: Encode's buffer has up to 2× slack.
-			return delivery.Job{Event: ev, Body: bytes.Clone(body), Signer: signer}, nil
+			job.Body, job.Signer = bytes.Clone(job.Body), signer
+			return job, err
 		}, nil
 	case shapeCatalogue:
 		g := event.NewGenerator(event.Options{Seed: 1})
@@ -334,12 +331,9 @@ func jobSource(shape string) (func(i int) (delivery.Job, error), error) {
 			if err != nil {
 				return delivery.Job{}, err
 			}
-			body, err := ev.Encode()
-			if err != nil {
-				return delivery.Job{}, fmt.Errorf("encode event %s: %w", ev.ID, err)
-			}
-			ev.Payload = nil
-			return delivery.Job{Event: ev, Body: body, Signer: signer}, nil
+			job, err := delivery.EncodedJob(ev)
+			job.Signer = signer
+			return job, err
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown event shape %q", shape)

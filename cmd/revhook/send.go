@@ -374,16 +374,11 @@ func (p *sendPlan) newEvent(g *event.Generator, webhookID string) (event.Event, 
 	return ev, nil
 }
 
-// job makes the delivery of ev. The body is encoded here and the payload
-// objects are dropped: a job waiting for a retry holds its bytes (deflated
-// by the engine) and its labels, not ~10 KB of maps.
+// job makes the delivery of ev, encoded up front (delivery.EncodedJob).
 func (p *sendPlan) job(ev event.Event) (delivery.Job, error) {
-	body, err := ev.Encode()
-	if err != nil {
-		return delivery.Job{}, fmt.Errorf("encode event %s: %w", ev.ID, err)
-	}
-	ev.Payload, ev.Extra = nil, nil
-	return delivery.Job{Event: ev, Body: body, URL: p.url, Signer: p.signer, DropFirst: p.dropFirst}, nil
+	job, err := delivery.EncodedJob(ev)
+	job.URL, job.Signer, job.DropFirst = p.url, p.signer, p.dropFirst
+	return job, err
 }
 
 // engine builds the delivery engine of the plan; maxPending 0 takes the

@@ -620,3 +620,24 @@ func TestPreviewIsSharedWhenRepeated(t *testing.T) {
 	assert.Equal(t, "bad \uFFFD", e.preview([]byte("bad \xff")))
 	assert.Equal(t, "bad \uFFFD", e.preview([]byte("bad \xff")), "invalid UTF-8 is repaired every time")
 }
+
+func TestEncodedJob(t *testing.T) {
+	ev := testEvent(1)
+	ev.Extra = event.Object{"trace": "x"}
+	want, err := ev.Encode()
+	require.NoError(t, err)
+	job, err := EncodedJob(ev)
+	require.NoError(t, err)
+	assert.Equal(t, want, job.Body)
+	assert.Nil(t, job.Event.Payload)
+	assert.Nil(t, job.Event.Extra)
+	assert.Equal(t, ev.ID, job.Event.ID)
+	assert.Equal(t, ev.WebhookID, job.Event.WebhookID)
+	assert.Equal(t, ev.Type, job.Event.Type)
+	assert.Equal(t, ev.Timestamp, job.Event.Timestamp)
+	assert.NotNil(t, ev.Payload, "the caller's event is left as it was")
+
+	ev.Payload = event.Object{"work": event.Object{"bad": make(chan int)}}
+	_, err = EncodedJob(ev)
+	assert.ErrorContains(t, err, "encode event evt-001")
+}

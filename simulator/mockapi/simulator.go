@@ -199,14 +199,12 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 			if payload != nil {
 				ev.Payload = payload
 			}
-			body, err := ev.Encode()
+			job, err := delivery.EncodedJob(ev)
 			if err != nil {
 				return TriggerResponse{}, badRequest("invalid payload", "%v", err)
 			}
-			// The body says it all: the job keeps the event's labels only,
-			// not its payload objects (~10 KB of maps a 4 KiB event).
-			ev.Payload, ev.Extra = nil, nil
-			jobs = append(jobs, delivery.Job{Event: ev, Body: body, URL: h.url, Signer: h.signer, DropFirst: f.DropFirst})
+			job.URL, job.Signer, job.DropFirst = h.url, h.signer, f.DropFirst
+			jobs = append(jobs, job)
 			resp.Events = append(resp.Events, TriggeredEvent{ID: ev.ID, Type: ev.Type, Webhooks: []string{h.id}})
 		}
 		s.deliverAllLocked(h, jobs, f)
