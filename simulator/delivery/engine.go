@@ -51,6 +51,10 @@ type Job struct {
 	// DropFirst fails the first N attempts without sending anything
 	// (fault injection: the receiver never sees them).
 	DropFirst int
+	// Header holds extra headers sent with every attempt (a webhook's
+	// custom headers, --header). It is shared, never modified, and cannot
+	// replace Content-Type, User-Agent or the signature.
+	Header http.Header
 }
 
 // EncodedJob returns a job for ev whose Body is ev encoded and whose Event
@@ -290,7 +294,11 @@ func (e *Engine) attempt(ctx context.Context, r *run, n int, dup bool) try {
 	if !dup && n <= r.job.DropFirst {
 		t.reason = ErrDropped.Error()
 	} else {
-		header := http.Header{"Content-Type": e.ctype, "User-Agent": e.ua}
+		header := make(http.Header, 3+len(r.job.Header))
+		for k, v := range r.job.Header {
+			header[k] = v
+		}
+		header["Content-Type"], header["User-Agent"] = e.ctype, e.ua
 		if r.job.Signer != nil {
 			header[signature.Header] = []string{r.job.Signer.Sign(r.body)}
 		}

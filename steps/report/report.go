@@ -33,7 +33,11 @@ const (
 
 // Report is the outcome of one `revhook check` run.
 type Report struct {
-	Schema       string        `json:"schema"`
+	Schema string `json:"schema"`
+	// RunID is the run's UUIDv7, cited to name one run (extension).
+	RunID string `json:"run_id,omitempty"`
+	// Seed makes the run's payloads and ids repeatable with --seed (extension).
+	Seed         int64         `json:"seed"`
 	Tool         Tool          `json:"tool"`
 	Target       Target        `json:"target"`
 	StartedAt    time.Time     `json:"started_at"`
@@ -41,6 +45,9 @@ type Report struct {
 	Verdict      string        `json:"verdict"`
 	Summary      Summary       `json:"summary"`
 	Requirements []Requirement `json:"requirements"`
+	// Interrupted marks a run stopped by SIGINT/SIGTERM: its results are
+	// partial (extension).
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // Tool names the program that produced the report.
@@ -61,8 +68,15 @@ type Target struct {
 type Summary struct {
 	Total   int `json:"total"`
 	Passed  int `json:"passed"`
-	Failed  int `json:"failed"`
+	Failed  int `json:"failed"` // every requirement not met, blocked ones included
 	Skipped int `json:"skipped"`
+	// FailedMust, Warnings and InfoNotMet count root failures (not blocked)
+	// of MUST, SHOULD and INFO requirements; Blocked counts the blocked
+	// requirements of any level, which are in none of those three.
+	FailedMust int `json:"failed_must"`
+	Warnings   int `json:"warnings"`
+	InfoNotMet int `json:"info_not_met"`
+	Blocked    int `json:"blocked"`
 }
 
 // Requirement is the verdict on one requirement ID.
@@ -78,13 +92,27 @@ type Requirement struct {
 	Group string `json:"group,omitempty"`
 	// Scenarios lists each scenario that checked the requirement; an extension.
 	Scenarios []Scenario `json:"scenarios,omitempty"`
+	// BlockedBy names the failed requirements that kept this one from being
+	// observed (its status is still "fail": not met). Empty for a root
+	// failure. An extension, in REPORT.md.
+	BlockedBy []string `json:"blocked_by,omitempty"`
+	// Note qualifies a verdict, e.g. a pass that failed only while other
+	// scenarios ran and passed when re-run alone (extension).
+	Note string `json:"note,omitempty"`
 }
+
+// Blocked reports whether the requirement was not met because others failed.
+func (q Requirement) Blocked() bool { return q.Status == StatusFail && len(q.BlockedBy) > 0 }
 
 // Scenario is one Gherkin scenario's outcome.
 type Scenario struct {
 	Name   string `json:"name"`
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// BlockedBy, as on Requirement, for this scenario.
+	BlockedBy []string `json:"blocked_by,omitempty"`
+	// Note, as on Requirement, for this scenario.
+	Note string `json:"note,omitempty"`
 }
 
 // Evidence is one exchange with the receiver that supports a verdict.
@@ -96,6 +124,30 @@ type Evidence struct {
 	Request   Request  `json:"request"`
 	Response  Response `json:"response"`
 	Reproduce string   `json:"reproduce"`
+	// Replay is what `revhook replay` needs to send this exchange again
+	// with a fresh timestamp and signature (extension).
+	Replay *Replay `json:"replay,omitempty"`
+}
+
+// Replay describes how to rebuild an exchange: the unvaried body (or how to
+// rebuild it) and the variation applied to it. `revhook replay --report
+// FILE ID --exchange N` reads it.
+type Replay struct {
+	// Exchange is N in `--exchange N`: the evidence's 1-based index
+	// within its requirement.
+	Exchange int `json:"exchange"`
+	// Method is the HTTP method.
+	Method string `json:"method"`
+	// Variation names the change applied to the correctly signed base
+	// event, as the harness's variation tables name it ("" for none).
+	Variation string `json:"variation,omitempty"`
+	// Body is the base body before the variation, in full, as text; empty
+	// when the exchange sent no body or PadTo rebuilds it.
+	Body string `json:"body,omitempty"`
+	// PadTo, when set, rebuilds the body by padding Body to this many bytes.
+	PadTo int `json:"pad_to,omitempty"`
+	// Command is the command line that replays the exchange.
+	Command string `json:"command"`
 }
 
 // Request is what the harness sent. Header values are real (signatures
@@ -130,6 +182,16 @@ func (r *Report) Finish() {
 			r.Summary.Failed++
 			if q.Level == LevelMust {
 				r.Verdict = VerdictFail
+			}
+			switch {
+			case q.Blocked():
+				r.Summary.Blocked++
+			case q.Level == LevelMust:
+				r.Summary.FailedMust++
+			case q.Level == LevelShould:
+				r.Summary.Warnings++
+			default:
+				r.Summary.InfoNotMet++
 			}
 		case StatusSkip:
 			r.Summary.Skipped++
