@@ -188,18 +188,9 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	r := &runner{h: h, s: s, defs: (&bindings{h: h}).all()}
 	h.Detect(ctx)
-	scs, cucumber, err := r.suite(ctx, sel.filter, nil)
+	scs, cucumber, err := r.phases(ctx, sel.filter)
 	if err != nil {
 		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("check interrupted: %w", err)
-	}
-	if err := r.confirmAlone(ctx, sel.filter, scs); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("check interrupted: %w", err)
 	}
 	rep := r.build(sel, scs, started)
 	red := harness.NewRedactor(s.Secret, s.headerValues()...)
@@ -213,12 +204,52 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	return rep, nil
 }
 
+// loadTag marks the scenarios that load the receiver on purpose (ACK-02):
+// they run last, alone, so the backlog a burst leaves at a receiver that
+// handles one event at a time cannot make other scenarios time out.
+const loadTag = "@ACK-02"
+
+// phases runs the scenarios: all but the load ones concurrently, then the
+// failures confirmed alone, then the load scenarios. It returns the
+// states in feature order and the cucumber JSON of the first phase.
+func (r *runner) phases(ctx context.Context, filter string) ([]*harness.Scenario, []byte, error) {
+	scs, cucumber, err := r.suite(ctx, andTags(filter, "~"+loadTag), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("check interrupted: %w", err)
+	}
+	if err := r.confirmAlone(ctx, filter, scs); err != nil {
+		return nil, nil, err
+	}
+	load, _, err := r.suite(ctx, andTags(filter, loadTag), nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("check interrupted: %w", err)
+	}
+	return append(scs, load...), cucumber, nil
+}
+
+// andTags joins two godog tag expressions.
+func andTags(a, b string) string {
+	if strings.TrimSpace(a) == "" {
+		return b
+	}
+	return a + " && " + b
+}
+
 // runner runs the selected scenarios of one check.
 type runner struct {
 	h    *harness.Harness
 	s    *settings
 	defs []stepDef
 }
+
+// aloneSuffix marks the seed key of a scenario re-run alone.
+const aloneSuffix = " (re-run alone)"
 
 // scenarioKey identifies a scenario across runs: its feature and name.
 func scenarioKeyOf(p *godog.Scenario) string { return p.Uri + ": " + p.Name }
@@ -250,7 +281,13 @@ func (r *runner) suite(ctx context.Context, filter string, only map[string]bool)
 					return ctx, godog.ErrSkip
 				}
 				reqID, level := requirementOf(p)
-				sc := r.h.NewScenario(key, p.Name, reqID, level)
+				seedKey := key
+				if only != nil {
+					// Fresh ids and objects: a receiver that remembers the
+					// first run's events must not answer for them again.
+					seedKey += aloneSuffix
+				}
+				sc := r.h.NewScenario(seedKey, p.Name, reqID, level)
 				mu.Lock()
 				scs = append(scs, sc)
 				order[sc] = p.Id
@@ -373,6 +410,9 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 // answers at all, and how many requests the run had sent before.
 func (r *runner) stillAnswers(ctx context.Context) (int64, bool) {
 	n := r.h.Requests()
+	if r.h.Silent() {
+		return n, false
+	}
 	sc := r.h.NewScenario("probe after the concurrent phase", "probe", "", "")
 	_ = r.h.Control(ctx, sc, harness.BaseType)
 	x := sc.ControlExchange()
@@ -394,7 +434,7 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 	}
 	alone := map[string]*harness.Scenario{}
 	for _, sc := range again {
-		alone[sc.Key] = sc
+		alone[strings.TrimSuffix(sc.Key, aloneSuffix)] = sc
 	}
 	for _, sc := range scs {
 		a := alone[sc.Key]
@@ -402,8 +442,9 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 			continue
 		}
 		if a.Passed() {
+			why := sc.Reason()
 			sc.Finish(nil)
-			sc.SetNote("failed while other scenarios ran (" + sc.Reason() + "); passed when re-run alone")
+			sc.SetNote("failed while other scenarios ran (" + why + "); passed when re-run alone")
 			continue
 		}
 		sc.Replace(a)

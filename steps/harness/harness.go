@@ -67,7 +67,16 @@ type Harness struct {
 	slots *slots
 
 	requests atomic.Int64 // requests sent
-	answered atomic.Int64 // complete answers received
+	// silentSince is when a request first got no answer, lastAnswer when
+	// the latest answer arrived (Unix nanoseconds, 0: never).
+	silentSince, lastAnswer atomic.Int64
+}
+
+// Silent reports whether the receiver has answered nothing since a
+// request first went unanswered: it stopped answering.
+func (h *Harness) Silent() bool {
+	s := h.silentSince.Load()
+	return s != 0 && h.lastAnswer.Load() < s
 }
 
 // New returns a harness for o. Signing uses hex and the raw key until

@@ -122,10 +122,17 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	x.Latency = time.Since(start)
 	if err != nil {
 		x.Err = h.describe(ctx, err, limit)
-		h.slots.widen()
+		h.silentSince.CompareAndSwap(0, time.Now().UnixNano())
+		if h.lastAnswer.Load() < start.UnixNano() {
+			// Nothing at all was answered while this request waited: the
+			// receiver stalls, and waves of scenarios would each wait out
+			// the deadline. A receiver that is slow but answers keeps the
+			// concurrency it can take.
+			h.slots.widen()
+		}
 		return x
 	}
-	h.answered.Add(1)
+	h.lastAnswer.Store(time.Now().UnixNano())
 	x.Late = x.Latency > h.opt.Timeout
 	return x
 }
