@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -133,19 +134,9 @@ func (s *settings) headerValues() []string {
 // validate checks everything needed to send; it never touches the network.
 func validate(cfg Config) (*settings, error) {
 	s := &settings{Config: cfg}
-	if cfg.URL == "" {
-		return nil, configErr("url", "the receiver URL is required")
-	}
-	u, err := url.Parse(cfg.URL)
-	switch {
-	case err != nil:
-		return nil, configErr("url", "%q is not a URL: %v", cfg.URL, errors.Unwrap(err))
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, configErr("url", "%q must start with http:// or https://", cfg.URL)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, configErr("url", "%q has no host", cfg.URL)
-	case u.Fragment != "":
-		return nil, configErr("url", "%q has a #fragment, which is never sent", cfg.URL)
+	u, err := ParseURL(cfg.URL)
+	if err != nil {
+		return nil, &ConfigError{Field: "url", Err: err}
 	}
 	s.target = u
 	s.encoding = cfg.Encoding
@@ -195,6 +186,31 @@ func validate(cfg Config) (*settings, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ParseURL checks a receiver URL: http or https, a host, a valid port, no
+// fragment.
+func ParseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("the receiver URL is required")
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%q is not a URL: %v", raw, errors.Unwrap(err))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("%q must start with http:// or https://", raw)
+	case u.Hostname() == "" || u.Host == "":
+		return nil, fmt.Errorf("%q has no host", raw)
+	case u.Fragment != "":
+		return nil, fmt.Errorf("%q has a #fragment, which is never sent", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%q has port %s, outside 1..65535", raw, p)
+		}
+	}
+	return u, nil
 }
 
 func checkSecret(secret string, k signature.KeyEncoding) error {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/revhook/revhook/simulator/signature"
 	"github.com/revhook/revhook/steps"
+	"github.com/revhook/revhook/steps/harness"
 	"github.com/revhook/revhook/steps/report"
 )
 
@@ -58,7 +59,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	url := fs.String("url", "", "receiver endpoint, http or https (required)")
 	secret := fs.String("secret", "", "the webhook secret the receiver verifies with (env REVHOOK_SECRET)")
 	encoding := fs.String("encoding", "auto", "signature encoding: hex, base64, or auto (detect which one the receiver accepts)")
-	keyEnc := fs.String("key-encoding", "raw", "how the secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
+	keyEnc := fs.String("key-encoding", "auto", "how the secret becomes the HMAC key: raw (its bytes), base64 (its decoding), or auto (detection also tries the decoding when the secret is valid base64)")
 	only := fs.String("only", "", "requirement IDs (SIG-02,VER-01 or @SIG-02,@VER-01) or a tag expression (\"@must && ~@slow\"); default all")
 	skip := fs.String("skip", "", "requirement IDs to leave out, comma-separated")
 	list := fs.Bool("list", false, "print the selected scenarios and exit without sending anything")
@@ -68,6 +69,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate on https receivers")
 	quiet := fs.Bool("quiet", false, "print only failures, warnings and the summary")
 	verbose := fs.Bool("verbose", false, "also print every scenario and the evidence for failures")
+	seed := fs.Int64("seed", 0, "make every payload and event id repeatable (0: pick one; the report records it)")
+	var headers headerFlag
+	fs.Var(&headers, "header", "extra header NAME=VALUE sent with every request, e.g. a gateway's key (repeatable; values are never printed)")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -77,6 +81,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cfg := steps.Config{
 		URL: *url, Secret: *secret, Encoding: *encoding, KeyEncoding: signature.KeyEncoding(*keyEnc),
 		Skip: steps.SplitIDs(*skip), Timeout: *timeout, Insecure: *insecure, Version: version,
+		Seed: *seed, Header: headers.Header(),
 	}
 	if strings.TrimSpace(*only) != "" {
 		if steps.LooksLikeIDs(*only) {
@@ -113,6 +118,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		v = report.Quiet
 	case *verbose:
 		v = report.Verbose
+	}
+	for _, r := range reports {
+		if r.format == "json" {
+			harness.NameReport(rep, r.path) // replay commands name the report they are in
+			break
+		}
 	}
 	report.WriteConsole(stdout, rep, v)
 	for _, r := range reports {

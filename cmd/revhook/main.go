@@ -42,6 +42,7 @@ func commands() []command {
 		{"serve", "serve the mock DevRev API and deliver events to registered webhooks", runServe},
 		{"send", "sign and deliver events to a URL, with DevRev's retries", runSend},
 		{"receiver", "run the reference (correct) webhook receiver", runReceiver},
+		{"replay", "send an exchange recorded in a check report again, freshly stamped and signed", runReplay},
 		{"catalog", "list the conformance requirements and the event types", runCatalog},
 	}
 }
