@@ -294,33 +294,44 @@ func assertTypeFirstSorted(t *testing.T, ks []string) {
 }
 
 func TestDeterministic(t *testing.T) {
-	run := func(seed uint64) []byte {
-		g := fixedGen(seed)
-		var out bytes.Buffer
-		wh := g.WebhookID()
-		for _, typ := range seed000Types {
-			ev, err := g.New(typ, wh)
-			require.NoError(t, err)
-			out.Write(ev.MustEncode())
-		}
-		out.WriteString(g.Challenge())
-		for _, fam := range Families() {
-			c, u, d, err := g.Lifecycle(fam, wh)
-			require.NoError(t, err)
-			out.Write(c.MustEncode())
-			out.Write(u.MustEncode())
-			out.Write(d.MustEncode())
-		}
-		out.Write(g.NewUnknown("widget_exploded", wh).MustEncode())
-		ev, err := g.FromPayload("work_created", wh, []byte(`{"work":{"id":"x"}}`))
+	for _, o := range []Options{{}, {Plain: true, WebhookObjectSecret: true}} {
+		run := func(seed uint64) []byte { return determinismRun(t, schemaGen(seed, o)) }
+		a, b := run(42), run(42)
+		assert.Equal(t, a, b, "same seed, same calls, same bytes (%+v)", o)
+		assert.NotEqual(t, a, run(43), "another seed differs")
+	}
+}
+
+// determinismRun calls every generator method once in a fixed order and
+// returns everything it produced.
+func determinismRun(t *testing.T, g *Generator) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	wh := g.WebhookID()
+	for _, typ := range seed000Types {
+		ev, err := g.New(typ, wh)
 		require.NoError(t, err)
 		out.Write(ev.MustEncode())
-		out.Write(g.Verify(wh, g.Challenge()).MustEncode())
-		return out.Bytes()
 	}
-	a, b := run(42), run(42)
-	assert.Equal(t, a, b, "same seed, same calls, same bytes")
-	assert.NotEqual(t, a, run(43), "another seed differs")
+	out.WriteString(g.Challenge())
+	for _, fam := range Families() {
+		c, u, d, err := g.Lifecycle(fam, wh)
+		require.NoError(t, err)
+		out.Write(c.MustEncode())
+		out.Write(u.MustEncode())
+		out.Write(d.MustEncode())
+	}
+	out.Write(g.NewUnknown("widget_exploded", wh).MustEncode())
+	ev, err := g.FromPayload("work_created", wh, []byte(`{"work":{"id":"x"}}`))
+	require.NoError(t, err)
+	out.Write(ev.MustEncode())
+	out.Write(g.Verify(wh, g.Challenge()).MustEncode())
+	for _, r := range []string{FetchedOK, FetchedNotFound} {
+		ev, err := g.Fetched("work", wh, "don:core:dvrv-us-1:devo/x:issue/1", r)
+		require.NoError(t, err)
+		out.Write(ev.MustEncode())
+	}
+	return out.Bytes()
 }
 
 func TestTimestampPrecision(t *testing.T) {
