@@ -185,7 +185,8 @@ func (g *Generator) react(p Object) {
 	}
 }
 
-// reactionEmoji are the emoji reactions use; Plain events use names instead.
+// reactionEmoji are the emoji reactions use (Plain events spell them as
+// names, see plainRune). A lookup table, never written.
 var reactionEmoji = []string{"\U0001F44D", "\U0001F389", "\u2764\uFE0F", "\U0001F440", "\U0001F680"}
 
 // groupMember: {group, member} for group_member_added/removed.
