@@ -141,7 +141,7 @@ func (h *Harness) NewScenario(key, name, reqID, level string) *Scenario {
 	return &Scenario{
 		Key: key, Name: name, ReqID: reqID, Level: level, h: h, start: time.Now(),
 		gen: event.NewGenerator(event.Options{
-			Seed: derive(h.opt.Seed, key), Org: h.org, Precision: event.Microseconds, Now: h.opt.Clock.Now,
+			Seed: derive(h.opt.Seed, key), Org: h.org, Precision: event.Microseconds, Now: h.opt.Clock.Now, Plain: true,
 		}),
 	}
 }
