@@ -67,6 +67,7 @@ type Harness struct {
 	slots *slots
 
 	requests atomic.Int64 // requests sent
+	answers  atomic.Int64 // complete answers received
 	// silentSince is when a request first got no answer, lastAnswer when
 	// the latest answer arrived (Unix nanoseconds, 0: never).
 	silentSince, lastAnswer atomic.Int64
@@ -131,6 +132,9 @@ func (h *Harness) Options() Options { return h.opt }
 
 // URL is the receiver endpoint as a string.
 func (h *Harness) URL() string { return h.opt.URL.String() }
+
+// Answers is how many complete answers arrived so far.
+func (h *Harness) Answers() int64 { return h.answers.Load() }
 
 // Requests is how many requests were sent so far.
 func (h *Harness) Requests() int64 { return h.requests.Load() }
