@@ -380,7 +380,7 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 	var root, blocked []*harness.Scenario
 	for _, sc := range scs {
 		switch {
-		case sc.Passed() || sc.ReqID == "ACK-02":
+		case sc.Passed() || sc.ReqID == "ACK-02" || sc.ReqID == "SEC-01": // SEC-01 reads the URL, not the receiver
 		case len(sc.BlockedBy()) > 0:
 			blocked = append(blocked, sc)
 		default:
@@ -391,8 +391,13 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 		return nil
 	}
 	if n, ok := r.stillAnswers(ctx); !ok {
+		why := fmt.Sprintf("the receiver stopped answering after %d answers, so this was not confirmed alone: ", n)
 		for _, sc := range append(root, blocked...) {
-			sc.SetNote(fmt.Sprintf("the receiver stopped answering after %d answers, so this failure was not confirmed alone", n))
+			if by := sc.BlockedBy(); len(by) > 0 {
+				sc.Finish(&harness.Blocked{By: by, Msg: why + sc.Reason()})
+			} else {
+				sc.Finish(harness.Failf("%s%s", why, sc.Reason()))
+			}
 		}
 		return nil
 	}
