@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // SummaryLimit bounds a markdown-summary report, in bytes and so in
@@ -41,12 +42,19 @@ type budget struct {
 // line writes s unless it would not fit, or a line was already left out
 // (so the summary never skips a line and shows a later one).
 func (m *budget) line(s string) {
-	if m.omitted > 0 || m.b.Len()+len(s) > m.limit-summaryReserve {
+	if m.full() || m.b.Len()+len(s) > m.limit-summaryReserve {
 		m.omitted++
 		return
 	}
 	m.b.WriteString(s)
 }
+
+// full reports whether lines are being left out; callers then skip
+// building lines that would only be counted.
+func (m *budget) full() bool { return m.omitted > 0 }
+
+// skip counts a line left out without building it.
+func (m *budget) skip() { m.omitted++ }
 
 // markdownSummary builds the summary within limit bytes.
 func markdownSummary(r *Report, limit int) string {
@@ -61,8 +69,8 @@ func markdownSummary(r *Report, limit int) string {
 	}
 	m.line(fmt.Sprintf("**%s** — %s\n\n", verdictWord(r.Verdict), mdText(verdictSentence(r))))
 	m.line(fmt.Sprintf("Target %s · run %s · seed %d · %s · %s\n\n",
-		mdSpan(clip(oneLine(r.Target.URL), summaryMetaRunes)),
-		mdSpan(clip(oneLine(orUnknown(r.RunID)), summaryMetaRunes)),
+		mdSpan(clipLine(r.Target.URL, summaryMetaRunes)),
+		mdSpan(clipLine(orUnknown(r.RunID), summaryMetaRunes)),
 		r.Seed,
 		mdText(clip(strings.TrimSpace(r.Tool.Name+" "+r.Tool.Version), summaryMetaRunes)),
 		mdText(formatDate(r.StartedAt))))
@@ -71,6 +79,10 @@ func markdownSummary(r *Report, limit int) string {
 	if roots := rootFailures(r.Requirements); len(roots) > 0 {
 		m.line("### Not met\n\n")
 		for _, q := range roots {
+			if m.full() {
+				m.skip()
+				continue
+			}
 			m.line(summaryItem(q))
 		}
 		m.line("\n")
@@ -78,6 +90,10 @@ func markdownSummary(r *Report, limit int) string {
 	if blocked := blockedReqs(r.Requirements); len(blocked) > 0 {
 		m.line("### Blocked (not observed because the requirements named failed)\n\n")
 		for _, q := range blocked {
+			if m.full() {
+				m.skip()
+				continue
+			}
 			m.line(summaryItem(q))
 		}
 		m.line("\n")
@@ -85,6 +101,10 @@ func markdownSummary(r *Report, limit int) string {
 	if len(r.Requirements) > 0 {
 		m.line("### Requirements\n\n| ID | Level | Status | Requirement |\n|---|---|---|---|\n")
 		for _, q := range r.Requirements {
+			if m.full() {
+				m.skip()
+				continue
+			}
 			m.line(fmt.Sprintf("| %s | %s | %s | %s |\n", mdText(clip(q.ID, 40)), mdText(clip(q.Level, 20)),
 				mdStatus(q), summaryCell(q)))
 		}
@@ -104,12 +124,14 @@ func markdownSummary(r *Report, limit int) string {
 func summaryItem(q Requirement) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "- **%s** %s (%s) %s", Badge(q), mdText(clip(q.ID, 40)), mdText(clip(q.Level, 20)),
-		mdText(clip(oneLine(q.Title), summaryTitleRunes)))
-	if reason := reasonText(q); reason != "" {
-		b.WriteString(" — " + mdText(clip(reason, summaryReasonRunes)))
+		mdText(clipLine(q.Title, summaryTitleRunes)))
+	short := q
+	short.Reason = clipLine(q.Reason, summaryReasonRunes)
+	if reason := reasonText(short); reason != "" {
+		b.WriteString(" — " + mdText(clipLine(reason, summaryReasonRunes)))
 	}
 	if q.Note != "" {
-		b.WriteString(" — _note: " + mdText(clip(oneLine(q.Note), summaryNoteRunes)) + "_")
+		b.WriteString(" — _note: " + mdText(clipLine(q.Note, summaryNoteRunes)) + "_")
 	}
 	for _, e := range q.Evidence {
 		cmd := replayCommand(e)
@@ -129,12 +151,12 @@ func summaryItem(q Requirement) string {
 
 // summaryCell is a requirement's title and note for the summary table.
 func summaryCell(q Requirement) string {
-	cell := mdText(clip(oneLine(q.Title), summaryTitleRunes))
+	cell := mdText(clipLine(q.Title, summaryTitleRunes))
 	if q.Blocked() {
-		cell += " — " + mdText(clip(blockedText(q), summaryNoteRunes))
+		cell += " — " + mdText(clipLine(blockedText(q), summaryNoteRunes))
 	}
 	if q.Note != "" {
-		cell += " — _note: " + mdText(clip(oneLine(q.Note), summaryNoteRunes)) + "_"
+		cell += " — _note: " + mdText(clipLine(q.Note, summaryNoteRunes)) + "_"
 	}
 	return cell
 }
@@ -151,4 +173,17 @@ func mdSpan(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
+}
+
+// clipLine is s on one line, at most n runes, ending with an ellipsis when
+// cut; only a bounded prefix of s is read, so a huge field costs no more
+// than a short one.
+func clipLine(s string, n int) string {
+	if limit := 16 * n; len(s) > limit {
+		for limit > 0 && !utf8.RuneStart(s[limit]) {
+			limit--
+		}
+		s = s[:limit] + " …"
+	}
+	return clip(oneLine(s), n)
 }
