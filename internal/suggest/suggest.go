@@ -65,3 +65,12 @@ func distance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// HintBy is Hint over the names of items.
+func HintBy[T any](input string, items []T, name func(T) string) string {
+	names := make([]string, len(items))
+	for i, it := range items {
+		names[i] = name(it)
+	}
+	return Hint(input, names)
+}
