@@ -165,7 +165,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if stopped || rep.Interrupted {
 		return max(code, exitInterrupted)
 	}
-	return checkExitCode(rep, f.failOn)
+	code = checkExitCode(rep, f.failOn)
+	if code == exitFail && rep.Verdict == report.VerdictPass {
+		fmt.Fprintln(console, "exit 1: --fail-on warn, and a SHOULD requirement was not met")
+	}
+	return code
 }
 
 // config is the steps.Config the flags describe (the secret from

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -76,7 +77,7 @@ func markdownSummary(r *Report, limit int) string {
 		mdText(formatDate(r.StartedAt))))
 	m.line(mdCountsTable(r) + "\n")
 
-	if roots := rootFailures(r.Requirements); len(roots) > 0 {
+	if roots := byLevel(rootFailures(r.Requirements)); len(roots) > 0 {
 		m.line("### Not met\n\n")
 		for _, q := range roots {
 			if m.full() {
@@ -87,7 +88,7 @@ func markdownSummary(r *Report, limit int) string {
 		}
 		m.line("\n")
 	}
-	if blocked := blockedReqs(r.Requirements); len(blocked) > 0 {
+	if blocked := byLevel(blockedReqs(r.Requirements)); len(blocked) > 0 {
 		m.line("### Blocked (not observed because the requirements named failed)\n\n")
 		for _, q := range blocked {
 			if m.full() {
@@ -186,4 +187,22 @@ func clipLine(s string, n int) string {
 		s = s[:limit] + " …"
 	}
 	return clip(oneLine(s), n)
+}
+
+// byLevel orders requirements MUST first, then SHOULD, then INFO (and any
+// other level), keeping the catalogue order within a level.
+func byLevel(reqs []Requirement) []Requirement {
+	rank := func(q Requirement) int {
+		switch q.Level {
+		case LevelMust:
+			return 0
+		case LevelShould:
+			return 1
+		case LevelInfo:
+			return 2
+		}
+		return 3
+	}
+	slices.SortStableFunc(reqs, func(a, b Requirement) int { return rank(a) - rank(b) })
+	return reqs
 }
