@@ -99,7 +99,7 @@ func newCheckFlagSet(stderr io.Writer) (*flag.FlagSet, *checkFlags) {
 	fs.StringVar(&f.only, "only", "", "requirement IDs (SIG-02,VER-01 or @SIG-02,@VER-01) or a tag expression (\"@must && ~@slow\"); default all")
 	fs.StringVar(&f.skip, "skip", "", "requirement IDs to leave out, comma-separated")
 	fs.BoolVar(&f.list, "list", false, "print the selected scenarios and exit without sending anything")
-	fs.Var(&f.reports, "report", "write a report: FORMAT=PATH, FORMAT one of "+strings.Join(reportFormats(), ", ")+
+	fs.Var(&f.reports, "report", "write a report: `FORMAT=PATH`, FORMAT one of "+strings.Join(reportFormats(), ", ")+
 		"; PATH - writes it to stdout and the console to stderr (repeatable)")
 	choiceVar(fs, &f.failOn, "fail-on", failOnMust, []string{failOnMust, failOnWarn},
 		"what exits 1: must (a MUST not met) or warn (also a SHOULD not met, blocked ones included)")
