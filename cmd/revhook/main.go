@@ -256,6 +256,23 @@ func parseFlagsN(fs *flag.FlagSet, args []string, maxArgs int) (code int, done b
 	return 0, false
 }
 
+// parseFlagsAndArgs parses flags and positional arguments in any order
+// ("SIG-02 --exchange 2" or "--exchange 2 SIG-02"), with parseFlags's help
+// and one-line errors; pos are the positional arguments, in order. The
+// command checks how many it got.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
+	for {
+		if code, done := parseFlagsN(fs, args, len(args)); done {
+			return nil, code, true
+		}
+		if fs.NArg() == 0 {
+			return pos, 0, false
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // flagErrorText rewrites the flag package's parse errors GNU-style, with a
 // suggestion for an unknown flag: "unknown flag --urll (did you mean --url?)".
 func flagErrorText(fs *flag.FlagSet, err error) string {

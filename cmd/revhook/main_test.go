@@ -133,3 +133,30 @@ func TestFlagErrorText(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+func TestParseFlagsAndArgs(t *testing.T) {
+	newFS := func(w *strings.Builder) (*flag.FlagSet, *int) {
+		fs := newFlagSet("replay", "replay ID [--exchange N]", w)
+		return fs, fs.Int("exchange", 1, "")
+	}
+	var w strings.Builder
+	fs, n := newFS(&w)
+	pos, code, done := parseFlagsAndArgs(fs, []string{"SIG-02", "--exchange", "2", "x"})
+	assert.False(t, done)
+	assert.Zero(t, code)
+	assert.Equal(t, []string{"SIG-02", "x"}, pos)
+	assert.Equal(t, 2, *n)
+
+	fs, _ = newFS(&w)
+	_, code, done = parseFlagsAndArgs(fs, []string{"SIG-02", "--exchang", "2"})
+	assert.True(t, done)
+	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, "revhook replay: unknown flag --exchang (did you mean --exchange?) — see 'revhook replay --help'\n", w.String())
+
+	w.Reset()
+	fs, _ = newFS(&w)
+	_, code, done = parseFlagsAndArgs(fs, []string{"SIG-02", "--help"})
+	assert.True(t, done)
+	assert.Equal(t, exitOK, code)
+	assert.True(t, strings.HasPrefix(w.String(), "Usage: revhook replay ID"))
+}
