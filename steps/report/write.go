@@ -341,8 +341,12 @@ func formatDate(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// encodingText describes the signature encoding and how it was chosen.
+// encodingText describes the signature encoding and how it was chosen: the
+// harness's own words (Detection) when it has them.
 func encodingText(t Target) string {
+	if t.Detection != "" {
+		return oneLine(t.Detection)
+	}
 	enc := t.Encoding
 	if enc == "" {
 		enc = "unknown"

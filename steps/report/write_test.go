@@ -169,3 +169,10 @@ func TestGroupRequirementsKeepsCatalogueOrder(t *testing.T) {
 	}
 	assert.Equal(t, []string{"VER", "SIG", "ACK", "RPL", "ROB", "SEC", "FWD", "DUP"}, keys)
 }
+
+func TestEncodingText(t *testing.T) {
+	assert.Equal(t, "hex (detected), key raw", encodingText(Target{Encoding: "hex", EncodingDetected: true, KeyEncoding: "raw"}))
+	assert.Equal(t, "base64 (set by --encoding)", encodingText(Target{Encoding: "base64"}))
+	assert.Equal(t, "undetermined: the receiver also accepts a wrong signature",
+		encodingText(Target{Encoding: "hex", Detection: "undetermined: the receiver\nalso accepts a wrong signature"}))
+}
