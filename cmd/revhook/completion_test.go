@@ -99,7 +99,7 @@ func TestBashCompletionCompletes(t *testing.T) {
 		{[]string{"revhook", "check", "--report", "markdown"}, "markdown= markdown-summary="},
 		{[]string{"revhook", "check", "--url", ""}, ""},
 		{[]string{"revhook", "send", "--cou"}, "--count"},
-		{[]string{"revhook", "help", "re"}, "receiver"},
+		{[]string{"revhook", "help", "rec"}, "receiver"},
 		{[]string{"revhook", "completion", ""}, "bash zsh fish"},
 	}
 	for _, tt := range tests {
