@@ -509,6 +509,24 @@ func TestCancelledRunIsAHarnessError(t *testing.T) {
 	assert.False(t, errors.As(err, &ce))
 }
 
+func TestInterruptedRunReportsWhatRan(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var n atomic.Int64
+	ref := reference(t, receiver.Config{})
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 30 {
+			cancel() // Ctrl-C in the middle of the run
+		}
+		ref.ServeHTTP(w, r)
+	}), false)
+	rep, err := Run(ctx, Config{URL: srv.URL, Secret: testSecret})
+	require.NoError(t, err)
+	require.NotNil(t, rep)
+	assert.True(t, rep.Interrupted)
+	assert.Len(t, rep.Requirements, 26)
+}
+
 func TestLooksLikeIDs(t *testing.T) {
 	for in, want := range map[string]bool{
 		"SIG-02":          true,

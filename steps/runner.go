@@ -170,7 +170,8 @@ func idsOf(ls []ListedScenario) []string {
 // Run checks the receiver at cfg.URL against the selected requirements and
 // returns the report. A *ConfigError means nothing was sent (exit 2); any
 // other error means the harness itself failed and the results are void
-// (exit 3). A receiver that cannot be reached is not an error: ACK-01
+// (exit 3). When ctx ends first, the report holds what was observed so far
+// and is marked Interrupted. A receiver that cannot be reached is not an error: ACK-01
 // fails with the reason and what could not be observed is blocked.
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	started := time.Now()
@@ -188,11 +189,15 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	r := &runner{h: h, s: s, defs: (&bindings{h: h}).all()}
 	h.Detect(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("check interrupted before any scenario ran: %w", err)
+	}
 	scs, cucumber, err := r.phases(ctx, sel.filter)
 	if err != nil {
 		return nil, err
 	}
 	rep := r.build(sel, scs, started)
+	rep.Interrupted = ctx.Err() != nil
 	red := harness.NewRedactor(s.Secret, s.headerValues()...)
 	red.Value(rep)
 	rep.Finish()
@@ -211,26 +216,18 @@ const loadTag = "@ACK-02"
 
 // phases runs the scenarios: all but the load ones concurrently, then the
 // failures confirmed alone, then the load scenarios. It returns the
-// states in feature order and the cucumber JSON of the first phase.
+// states in feature order and the cucumber JSON of the first phase; once
+// ctx ends, what ran so far.
 func (r *runner) phases(ctx context.Context, filter string) ([]*harness.Scenario, []byte, error) {
 	scs, cucumber, err := r.suite(ctx, andTags(filter, "~"+loadTag), nil)
-	if err != nil {
-		return nil, nil, err
+	if err != nil || ctx.Err() != nil {
+		return scs, cucumber, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("check interrupted: %w", err)
-	}
-	if err := r.confirmAlone(ctx, filter, scs); err != nil {
-		return nil, nil, err
+	if err := r.confirmAlone(ctx, filter, scs); err != nil || ctx.Err() != nil {
+		return scs, cucumber, err
 	}
 	load, _, err := r.suite(ctx, andTags(filter, loadTag), nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("check interrupted: %w", err)
-	}
-	return append(scs, load...), cucumber, nil
+	return append(scs, load...), cucumber, err
 }
 
 // andTags joins two godog tag expressions.

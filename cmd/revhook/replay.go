@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,7 +25,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate on https receivers")
 	var headers headerFlag
 	fs.Var(&headers, "header", "extra header NAME=VALUE sent with the request (repeatable; values are never printed)")
-	pos, code, done := parseInterleaved(fs, args)
+	pos, code, done := parseFlagsAndArgs(fs, args)
 	if done {
 		return code
 	}
@@ -82,24 +80,6 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFail
 	}
 	return exitOK
-}
-
-// parseInterleaved parses flags given before and after positional
-// arguments; it returns the positional ones.
-func parseInterleaved(fs *flag.FlagSet, args []string) (pos []string, code int, done bool) {
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, exitOK, true
-			}
-			return nil, exitUsage, true
-		}
-		if fs.NArg() == 0 {
-			return pos, 0, false
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
 }
 
 func headerValues(h headerFlag) []string {
