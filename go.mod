@@ -5,6 +5,7 @@ go 1.24
 require (
 	github.com/brianvoe/gofakeit/v7 v7.18.1
 	github.com/cucumber/godog v0.15.1
+	github.com/google/uuid v1.6.0
 	github.com/stretchr/testify v1.12.1
 )
 

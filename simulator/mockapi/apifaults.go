@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Bounds of injected API errors.
@@ -55,24 +57,27 @@ func (s *Server) simAPIFaults(w http.ResponseWriter, r *http.Request) *Error {
 	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
+	if req.Type == "" {
+		return missingField("type", "give the error type to inject, one of %s", strings.Join(ErrorTypes(), ", "))
+	}
 	if _, ok := statusOf[req.Type]; !ok {
-		return badRequest("invalid type", "type is one of %s", strings.Join(ErrorTypes(), ", "))
+		return invalidEnum("type", req.Type, ErrorTypes())
 	}
 	f := &apiFault{Type: req.Type, Count: 1, Path: req.Path}
 	if req.Count != nil {
 		f.Count = *req.Count
 	}
 	if f.Count < 1 || f.Count > maxAPIFaultCount {
-		return badRequest("invalid count", "count must be 1 to %d", maxAPIFaultCount)
+		return invalidField("count", "count must be 1 to %d", maxAPIFaultCount)
 	}
 	if f.Path != "" {
 		if _, ok := s.routes(f.Path); !ok || strings.HasPrefix(f.Path, "/simulator/") || f.Path == "/" {
-			return badRequest("invalid path", "path must be an API endpoint such as /webhooks.create or /v1/webhooks")
+			return invalidField("path", "path must be an API endpoint such as /webhooks.create or /v1/webhooks")
 		}
 	}
 	if req.RetryAfter != nil {
 		if *req.RetryAfter < 0 || *req.RetryAfter > maxRetryAfter {
-			return badRequest("invalid retry_after", "retry_after must be 0 to %d seconds", maxRetryAfter)
+			return invalidField("retry_after", "retry_after must be 0 to %d seconds", maxRetryAfter)
 		}
 		f.RetryAfter = *req.RetryAfter
 	} else if f.Type == TypeTooManyRequests {
@@ -107,7 +112,7 @@ func (s *Server) takeAPIFault(path string) *Error {
 			ra := f.RetryAfter
 			e.RetryAfter = &ra
 		case TypeInternalError:
-			e.ReferenceID = fmt.Sprintf("fault-%d", s.reqs.Add(1))
+			e.ReferenceID = uuid.NewString()
 		}
 		return e
 	}

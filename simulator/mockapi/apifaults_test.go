@@ -54,18 +54,18 @@ func TestAPIFaultsPathAndValidation(t *testing.T) {
 	assert.JSONEq(t, `{"cleared":1}`, rec.Body.String())
 	require.Equal(t, 200, call(s, "POST", "/webhooks.list", bearer(), `{}`).Code)
 
-	for name, body := range map[string]string{
-		"unknown type":        `{"type":"teapot"}`,
-		"no type":             `{}`,
-		"zero count":          `{"type":"forbidden","count":0}`,
-		"simulator path":      `{"type":"forbidden","path":"/simulator/events"}`,
-		"unknown path":        `{"type":"forbidden","path":"/nope"}`,
-		"negative retry":      `{"type":"too_many_requests","retry_after":-1}`,
-		"unknown field":       `{"type":"forbidden","when":"now"}`,
-		"count of wrong type": `{"type":"forbidden","count":"2"}`,
+	for name, tc := range map[string]struct{ body, typ string }{
+		"unknown type":        {`{"type":"teapot"}`, TypeInvalidEnumValue},
+		"no type":             {`{}`, TypeMissingRequiredField},
+		"zero count":          {`{"type":"forbidden","count":0}`, TypeInvalidField},
+		"simulator path":      {`{"type":"forbidden","path":"/simulator/events"}`, TypeInvalidField},
+		"unknown path":        {`{"type":"forbidden","path":"/nope"}`, TypeInvalidField},
+		"negative retry":      {`{"type":"too_many_requests","retry_after":-1}`, TypeInvalidField},
+		"unknown field":       {`{"type":"forbidden","when":"now"}`, TypeInvalidField},
+		"count of wrong type": {`{"type":"forbidden","count":"2"}`, TypeUnexpectedJSONType},
 	} {
 		t.Run(name, func(t *testing.T) {
-			requireError(t, call(s, "POST", "/simulator/api-faults", bearer(), body), 400, TypeBadRequest)
+			requireError(t, call(s, "POST", "/simulator/api-faults", bearer(), tc.body), 400, tc.typ)
 		})
 	}
 }

@@ -26,6 +26,9 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/simulator/faults"},
 	{"PUT", "/webhooks.create"},
 	{"POST", "/simulator/api-faults"},
+	{"POST", "/webhooks.fetch"},
+	{"GET", "/simulator/webhooks"},
+	{"GET", "/simulator/webhooks/"},
 }
 
 // FuzzAPI sends arbitrary bodies (and query strings, and ids) to every
@@ -54,8 +57,15 @@ func FuzzAPI(f *testing.F) {
 		`{"payload":{"a":1e999}, "type":"work_created"}`,
 		`{"type":"internal_error","count":3,"path":"/webhooks.get"}`,
 		`{"type":"too_many_requests","retry_after":99999}`,
+		`{"url":"http://127.0.0.1:1/h","headers":[{"name":"x-api-key","value":"k"},{"name":"X_Team","value":"a b"}]}`,
+		`{"url":"http://127.0.0.1:1/h","headers":[{"name":"Content-Type","value":"x"}]}`,
+		`{"url":"http://127.0.0.1:1/h","headers":[{"name":"x y","value":"x"},{"value":"v"},{"name":"a"}]}`,
+		"{\"id\":\"$ID\",\"headers\":{\"add\":[{\"name\":\"a\",\"value\":\"\\r\\n\"}],\"remove\":[\"b\"],\"set\":[]}}",
+		`{"id":"$ID","object":"ISS-12"}`,
+		`{"id":"$ID","object":"don:core:dvrv-us-1:devo/other:sla_tracker/x"}`,
+		`{"id":"$ID","object":"REV-1"}`,
 	}
-	queries := []string{"", "id=$ID", "kind=attempt&delivered=true&limit=3", "limit=-1", "%zz", "status=500&webhook_id=$ID"}
+	queries := []string{"", "id=$ID", "kind=attempt&delivered=true&limit=3", "limit=-1", "%zz", "status=500&webhook_id=$ID", "state=degraded"}
 	for i := range fuzzRoutes {
 		for j, s := range seeds {
 			f.Add(uint8(i), []byte(s), queries[(i+j)%len(queries)], "$ID")
@@ -70,7 +80,7 @@ func FuzzAPI(f *testing.F) {
 
 		req := httptest.NewRequest(rt.method, rt.path, bytes.NewReader([]byte(sub(string(body)))))
 		req.URL.RawQuery = sub(query)
-		if rt.path == "/v1/webhooks/" {
+		if rt.path == "/v1/webhooks/" || rt.path == "/simulator/webhooks/" {
 			req.URL.Path += sub(pathID)
 			req.URL.RawPath = ""
 		}
@@ -97,8 +107,12 @@ func FuzzAPI(f *testing.F) {
 		typ, _ := out["type"].(string)
 		msg, _ := out["message"].(string)
 		detail, _ := out["detail"].(string)
-		if !slices.Contains(ErrorTypes(), typ) || msg == "" || detail == "" {
-			t.Fatalf("%s %s answered %d without the seeds' error shape: %s", rt.method, rt.path, rec.Code, rec.Body.String())
+		known := slices.Contains(ErrorTypes(), typ) || rec.Code == http.StatusBadRequest && slices.Contains(BadRequestTypes(), typ)
+		if !known || msg == "" || detail == "" {
+			t.Fatalf("%s %s answered %d without DevRev's error shape: %s", rt.method, rt.path, rec.Code, rec.Body.String())
+		}
+		if err := errorFieldsProblem(out); err != nil {
+			t.Fatalf("%s %s answered %d: %v: %s", rt.method, rt.path, rec.Code, err, rec.Body.String())
 		}
 	})
 }

@@ -3,9 +3,11 @@ package mockapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +79,8 @@ func decode(t testing.TB, rec *httptest.ResponseRecorder) map[string]any {
 	return out
 }
 
-// requireError checks the seeds' error shape.
+// requireError checks DevRev's error shape: the type, message and detail,
+// and the fields DevRev's schema requires of the type.
 func requireError(t testing.TB, rec *httptest.ResponseRecorder, status int, typ string) map[string]any {
 	t.Helper()
 	require.Equal(t, status, rec.Code, "body: %s", rec.Body.String())
@@ -86,7 +89,34 @@ func requireError(t testing.TB, rec *httptest.ResponseRecorder, status int, typ 
 	require.Equal(t, typ, body["type"], "body: %s", rec.Body.String())
 	require.NotEmpty(t, body["message"])
 	require.NotEmpty(t, body["detail"])
+	require.NoError(t, errorFieldsProblem(body), "body: %s", rec.Body.String())
 	return body
+}
+
+// errorFieldsProblem reports a field DevRev's schema requires of the
+// error's type that the body lacks, or a field the type does not have.
+func errorFieldsProblem(body map[string]any) error {
+	required := map[string][]string{
+		TypeMissingRequiredField: {"field_name"}, TypeInvalidField: {"field_name"}, TypeInvalidID: {"field_name"},
+		TypeUnexpectedIDType: {"field_name"}, TypeInvalidEnumValue: {"field_name", "value", "allowed_values"},
+		TypeUnexpectedJSONType: {"field_name", "expected", "actual"},
+	}
+	allowed := map[string][]string{
+		TypeValueNotPermitted: {"field_name", "reason", "allowed_values"},
+		TypeTooManyRequests:   {"retry_after"}, TypeInternalError: {"reference_id"},
+	}
+	typ, _ := body["type"].(string)
+	for _, f := range required[typ] {
+		if _, ok := body[f]; !ok {
+			return fmt.Errorf("%s without %s", typ, f)
+		}
+	}
+	for f := range body {
+		if f != "type" && f != "message" && f != "detail" && !slices.Contains(required[typ], f) && !slices.Contains(allowed[typ], f) {
+			return fmt.Errorf("%s has field %s, which its schema does not have", typ, f)
+		}
+	}
+	return nil
 }
 
 // create registers a webhook and returns its object.

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,6 +29,7 @@ import (
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/mockapi"
 	"github.com/revhook/revhook/simulator/mockapi/mocktest"
+	"github.com/revhook/revhook/simulator/webhook"
 )
 
 // scenarioTimeout bounds the real time one scenario may take.
@@ -368,19 +370,42 @@ func (w *world) createAnswer(code int, status string) error {
 	return nil
 }
 
-func (w *world) webhookIs(status string) error {
-	code, out, err := w.call(http.MethodGet, "/webhooks.get?id="+w.hookID, nil)
+// webhookIs checks the webhook's state in the simulator's view
+// (GET /simulator/webhooks/{id}) and that webhooks.get shows the status
+// DevRev's enum gives that state (degraded shows as active).
+func (w *world) webhookIs(state string) error {
+	code, out, err := w.call(http.MethodGet, "/simulator/webhooks/"+url.PathEscape(w.hookID), nil)
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK {
+		return fmt.Errorf("GET /simulator/webhooks answered %d: %v", code, out)
+	}
+	sim, _ := out["webhook"].(map[string]any)
+	if sim["state"] != state {
+		return fmt.Errorf("webhook is %v, want %q\n%s", sim["state"], state, w.logDump())
+	}
+	want := mockapi.APIStatus(webhook.State(state))
+	code, out, err = w.call(http.MethodGet, "/webhooks.get?id="+url.QueryEscape(w.hookID), nil)
 	if err != nil {
 		return err
 	}
 	if code != http.StatusOK {
 		return fmt.Errorf("webhooks.get answered %d: %v", code, out)
 	}
-	wh, _ := out["webhook"].(map[string]any)
-	if wh["status"] != status {
-		return fmt.Errorf("webhook is %v, want %q\n%s", wh["status"], status, w.logDump())
+	if wh, _ := out["webhook"].(map[string]any); wh["status"] != want {
+		return fmt.Errorf("webhooks.get shows status %v for a webhook %s, want %q (DevRev's enum)", wh["status"], state, want)
 	}
 	return nil
+}
+
+// webhookIsShown checks the webhook's internal state and the status
+// webhooks.get shows, as the feature spells both.
+func (w *world) webhookIsShown(state, status string) error {
+	if got := mockapi.APIStatus(webhook.State(state)); got != status {
+		return fmt.Errorf("the feature expects webhooks.get to show %q for %s; the mock shows %q", status, state, got)
+	}
+	return w.webhookIs(state)
 }
 
 // logDump renders the delivery log for failure messages.
@@ -743,6 +768,7 @@ func InitializeScenario(sc *godog.ScenarioContext) {
 	step(`^the receiver got verify requests at (.+) after the create request$`, func(w *world, a []string) error { return w.verifyAt(a[0]) })
 	step(`^every request the receiver got is signed with the webhook's secret$`, func(w *world, _ []string) error { return w.allSignedWithSecret() })
 	step(`^the webhook is "([^"]*)"$`, func(w *world, a []string) error { return w.webhookIs(a[0]) })
+	step(`^the webhook is "([^"]*)" while webhooks\.get shows "([^"]*)"$`, func(w *world, a []string) error { return w.webhookIsShown(a[0], a[1]) })
 	step(`^the delivery log shows the webhook going (.+)$`, func(w *world, a []string) error { return w.transitions(a[0]) })
 	step(`^the delivery log notes "([^"]*)"$`, func(w *world, a []string) error { return w.logNotes(a[0]) })
 	step(`^the delivery log shows failed verify attempts saying "([^"]*)"$`, func(w *world, a []string) error { return w.failedVerifySaying(a[0]) })
