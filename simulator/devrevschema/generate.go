@@ -1,0 +1,3 @@
+package devrevschema
+
+//go:generate go run derive.go -in /work/shared/reference -out devrev-webhooks.schema.json
