@@ -60,7 +60,7 @@ func TestCreateAndAuth(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := newOffline(t)
-			rec := call(s, http.MethodPost, "/webhooks.create", tc.auth, tc.body)
+			rec := call(t, s, http.MethodPost, "/webhooks.create", tc.auth, tc.body)
 			if tc.status >= 400 {
 				requireError(t, rec, tc.status, tc.typ)
 				if tc.status == 401 {
@@ -89,7 +89,7 @@ func TestSeedCurlVerbatim(t *testing.T) {
 
 func TestCreateObject(t *testing.T) {
 	s, _ := newOffline(t)
-	rec := call(s, http.MethodPost, "/webhooks.create", testToken, seedCreateBody)
+	rec := call(t, s, http.MethodPost, "/webhooks.create", testToken, seedCreateBody)
 	require.Equal(t, http.StatusCreated, rec.Code)
 	body := decode(t, rec)
 	wh := body["webhook"].(map[string]any)
@@ -112,7 +112,7 @@ func TestCreateObject(t *testing.T) {
 	assert.Contains(t, pic["file"], "size")
 
 	// Explicit secret kept; duplicates in event_types dropped.
-	rec = call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://example.test/h","event_types":["work_created","work_created"],"secret":"my-secret-1"}`)
+	rec = call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://example.test/h","event_types":["work_created","work_created"],"secret":"my-secret-1"}`)
 	require.Equal(t, http.StatusCreated, rec.Code)
 	wh = decode(t, rec)["webhook"].(map[string]any)
 	assert.Equal(t, "my-secret-1", wh["secret"])
@@ -120,7 +120,7 @@ func TestCreateObject(t *testing.T) {
 	assert.Equal(t, "webhook-2", wh["display_id"])
 
 	// No event_types at all is allowed (verify only), and renders as [].
-	rec = call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://example.test/h"}`)
+	rec = call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://example.test/h"}`)
 	require.Equal(t, http.StatusCreated, rec.Code)
 	assert.Contains(t, rec.Body.String(), `"event_types":[]`)
 }
@@ -129,27 +129,27 @@ func TestMaxWebhooks(t *testing.T) {
 	s, _ := newOffline(t, func(c *Config) { c.MaxWebhooks = 2 })
 	create(t, s, "http://127.0.0.1:1/a")
 	create(t, s, "http://127.0.0.1:1/b")
-	requireError(t, call(s, "POST", "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/c"}`), 409, TypeConflict)
+	requireError(t, call(t, s, "POST", "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/c"}`), 400, TypeBadRequest)
 	for i := 0; i < 2; i++ {
-		require.Equal(t, 201, call(s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`).Code)
+		require.Equal(t, 201, call(t, s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`).Code)
 	}
-	requireError(t, call(s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`), 409, TypeConflict)
+	requireError(t, call(t, s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`), 409, TypeConflict)
 }
 
 func TestRequireHTTPS(t *testing.T) {
 	s, _ := newOffline(t, func(c *Config) { c.RequireHTTPS = true })
-	rec := call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)
+	rec := call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)
 	body := requireError(t, rec, 400, TypeValueNotPermitted)
 	assert.Contains(t, body["detail"], "https")
-	rec = call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://127.0.0.1/"}`)
+	rec = call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://127.0.0.1/"}`)
 	require.Equal(t, 201, rec.Code)
 }
 
 func TestKeyEncodingBase64Secrets(t *testing.T) {
 	s, _ := newOffline(t, func(c *Config) { c.KeyEncoding = "base64" })
-	rec := call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/","secret":"not base64!"}`)
+	rec := call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/","secret":"not base64!"}`)
 	requireError(t, rec, 400, TypeInvalidField)
-	rec = call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)
+	rec = call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)
 	require.Equal(t, 201, rec.Code)
 	wh := decode(t, rec)["webhook"].(map[string]any)
 	assert.Len(t, wh["secret"], 24, "generated secret is the base64 of 18 bytes")
@@ -182,14 +182,14 @@ func TestRoutingErrors(t *testing.T) {
 	s, _ := newOffline(t)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := call(s, tc.method, tc.path, tc.auth, `{}`)
+			rec := call(t, s, tc.method, tc.path, tc.auth, `{}`)
 			requireError(t, rec, tc.status, tc.typ)
 			if tc.allow != "" {
 				assert.Equal(t, tc.allow, rec.Header().Get("Allow"))
 			}
 		})
 	}
-	rec := call(s, "GET", "/", "", "")
+	rec := call(t, s, "GET", "/", "", "")
 	require.Equal(t, 200, rec.Code)
 	assert.Contains(t, rec.Body.String(), "/webhooks.create")
 }
@@ -227,17 +227,17 @@ func TestGetListDelete(t *testing.T) {
 		{"delete unknown", "POST", "/webhooks.delete", `{"id":"nope"}`, 404, TypeNotFound},
 	})
 
-	rec := call(s, "POST", "/webhooks.list", bearer(), `{}`)
+	rec := call(t, s, "POST", "/webhooks.list", bearer(), `{}`)
 	list := decode(t, rec)["webhooks"].([]any)
 	require.Len(t, list, 2)
 	assert.Equal(t, id, list[0].(map[string]any)["id"])
 	assert.Equal(t, b["id"], list[1].(map[string]any)["id"])
 
-	rec = call(s, "POST", "/webhooks.delete", bearer(), `{"id":"`+id+`"}`)
+	rec = call(t, s, "POST", "/webhooks.delete", bearer(), `{"id":"`+id+`"}`)
 	require.Equal(t, 200, rec.Code)
 	assert.JSONEq(t, `{}`, rec.Body.String())
-	requireError(t, call(s, "POST", "/webhooks.get", bearer(), `{"id":"`+id+`"}`), 404, TypeNotFound)
-	rec = call(s, "POST", "/webhooks.list", bearer(), `{}`)
+	requireError(t, call(t, s, "POST", "/webhooks.get", bearer(), `{"id":"`+id+`"}`), 404, TypeNotFound)
+	rec = call(t, s, "POST", "/webhooks.list", bearer(), `{}`)
 	require.Len(t, decode(t, rec)["webhooks"], 1)
 }
 
@@ -297,7 +297,7 @@ func TestUpdate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := call(s, "POST", "/webhooks.update", bearer(), tc.body)
+			rec := call(t, s, "POST", "/webhooks.update", bearer(), tc.body)
 			if tc.status >= 400 {
 				requireError(t, rec, tc.status, tc.typ)
 				return
@@ -332,7 +332,7 @@ func TestRevont(t *testing.T) {
 	var created []map[string]any
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := call(s, "POST", "/v1/webhooks", bearer(), tc.body)
+			rec := call(t, s, "POST", "/v1/webhooks", bearer(), tc.body)
 			if tc.status >= 400 {
 				requireError(t, rec, tc.status, tc.typ)
 				return
@@ -348,7 +348,7 @@ func TestRevont(t *testing.T) {
 	}
 	require.Len(t, created, 2)
 
-	rec := call(s, "GET", "/v1/webhooks", bearer(), "")
+	rec := call(t, s, "GET", "/v1/webhooks", bearer(), "")
 	require.Equal(t, 200, rec.Code)
 	assert.NotContains(t, rec.Body.String(), "secret", "the secret is shown only at creation")
 	var list struct {
@@ -360,16 +360,16 @@ func TestRevont(t *testing.T) {
 	assert.Equal(t, []any{"call.ended", "summary.ready"}, list.Data[0]["events"])
 
 	id := created[0]["id"].(string)
-	rec = call(s, "DELETE", "/v1/webhooks/"+id, bearer(), "")
+	rec = call(t, s, "DELETE", "/v1/webhooks/"+id, bearer(), "")
 	require.Equal(t, 204, rec.Code)
 	assert.Empty(t, rec.Body.String())
-	requireError(t, call(s, "DELETE", "/v1/webhooks/"+id, bearer(), ""), 404, TypeNotFound)
-	requireError(t, call(s, "DELETE", "/v1/webhooks/"+id, "", ""), 401, TypeUnauthenticated)
-	rec = call(s, "GET", "/v1/webhooks", bearer(), "")
+	requireError(t, call(t, s, "DELETE", "/v1/webhooks/"+id, bearer(), ""), 404, TypeNotFound)
+	requireError(t, call(t, s, "DELETE", "/v1/webhooks/"+id, "", ""), 401, TypeUnauthenticated)
+	rec = call(t, s, "GET", "/v1/webhooks", bearer(), "")
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &list))
 	require.Len(t, list.Data, 1)
 	// Revont webhooks are a separate store: not listed by webhooks.list.
-	rec = call(s, "POST", "/webhooks.list", bearer(), "{}")
+	rec = call(t, s, "POST", "/webhooks.list", bearer(), "{}")
 	assert.JSONEq(t, `{"webhooks":[]}`, rec.Body.String())
 }
 
@@ -404,7 +404,7 @@ func TestSimulatorEndpointsValidation(t *testing.T) {
 		{"faults", "POST", "/simulator/faults", `{"webhook_id":"` + id + `","duplicate_rate":0.5,"drop_first":1}`, 200, ""},
 	})
 
-	rec := call(s, "POST", "/simulator/events", bearer(), `{"type":"work_created"}`)
+	rec := call(t, s, "POST", "/simulator/events", bearer(), `{"type":"work_created"}`)
 	require.Equal(t, 202, rec.Code)
 	var tr TriggerResponse
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &tr))
@@ -412,7 +412,7 @@ func TestSimulatorEndpointsValidation(t *testing.T) {
 	require.Len(t, tr.Skipped, 1)
 	assert.Equal(t, "unverified", tr.Skipped[0].Status)
 
-	rec = call(s, "GET", "/simulator/deliveries?webhook_id="+id, bearer(), "")
+	rec = call(t, s, "GET", "/simulator/deliveries?webhook_id="+id, bearer(), "")
 	var log struct {
 		Entries []map[string]any `json:"entries"`
 	}
@@ -425,7 +425,7 @@ func TestSimulatorEndpointsValidation(t *testing.T) {
 func TestClosedAnswers503(t *testing.T) {
 	s, _ := newOffline(t)
 	require.NoError(t, s.Close(t.Context()))
-	requireError(t, call(s, "POST", "/webhooks.list", bearer(), "{}"), 503, TypeServiceUnavailable)
+	requireError(t, call(t, s, "POST", "/webhooks.list", bearer(), "{}"), 503, TypeServiceUnavailable)
 }
 
 func TestNewValidatesConfig(t *testing.T) {

@@ -24,9 +24,30 @@ var statusOf = map[string]int{
 	TypeServiceUnavailable: http.StatusServiceUnavailable,
 }
 
+// devrevStatuses are the error statuses DevRev's OpenAPI declares for each
+// endpoint of its webhooks API: an injected fault never makes an endpoint
+// answer a status DevRev's never does.
+var devrevStatuses = map[string][]int{
+	"/webhooks.create": {400, 401, 403, 429, 500, 503},
+	"/webhooks.list":   {400, 401, 403, 429, 500, 503},
+	"/webhooks.get":    {400, 401, 403, 404, 429, 500, 503},
+	"/webhooks.update": {400, 401, 403, 404, 429, 500, 503},
+	"/webhooks.delete": {400, 401, 403, 404, 429, 500, 503},
+	"/webhooks.fetch":  {400, 401, 403, 404, 429, 500, 503},
+}
+
+// faultFits reports whether an injected error of type typ may answer a call
+// to path: any error on the Revont-style API, only the statuses DevRev
+// declares for its own endpoints.
+func faultFits(typ, path string) bool {
+	declared, ok := devrevStatuses[path]
+	return !ok || slices.Contains(declared, statusOf[typ])
+}
+
 // apiFault makes the next Count API calls (to Path, or to any webhooks
 // endpoint when Path is empty) fail with an error of Type, so that a client
-// can be tested against every error of the seeds.
+// can be tested against every error DevRev's API answers. A DevRev
+// endpoint only gets the errors its schema declares (devrevStatuses).
 type apiFault struct {
 	Type       string `json:"type"`
 	Count      int    `json:"count"`
@@ -74,6 +95,10 @@ func (s *Server) simAPIFaults(w http.ResponseWriter, r *http.Request) *Error {
 		if _, ok := s.routes(f.Path); !ok || strings.HasPrefix(f.Path, "/simulator/") || f.Path == "/" {
 			return invalidField("path", "path must be an API endpoint such as /webhooks.create or /v1/webhooks")
 		}
+		if !faultFits(f.Type, f.Path) {
+			return notPermitted("type", fmt.Sprintf("DevRev's %s never answers %d %s; its schema declares %v",
+				f.Path, statusOf[f.Type], f.Type, devrevStatuses[f.Path]))
+		}
 	}
 	if req.RetryAfter != nil {
 		if *req.RetryAfter < 0 || *req.RetryAfter > maxRetryAfter {
@@ -99,6 +124,9 @@ func (s *Server) takeAPIFault(path string) *Error {
 	defer s.mu.Unlock()
 	for i, f := range s.apiFaults {
 		if f.Path != "" && f.Path != path && !(f.Path == "/v1/webhooks" && strings.HasPrefix(path, "/v1/webhooks/")) {
+			continue
+		}
+		if !faultFits(f.Type, path) {
 			continue
 		}
 		f.served++

@@ -268,7 +268,7 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 		return &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable, Message: "the mock is shutting down", Detail: "no new webhooks"}
 	}
 	if len(s.hooks) >= s.cfg.MaxWebhooks {
-		return conflict("too many webhooks", "the mock holds at most %d; delete some with webhooks.delete", s.cfg.MaxWebhooks)
+		return badRequest("too many webhooks", "the mock holds at most %d; delete some with webhooks.delete", s.cfg.MaxWebhooks)
 	}
 	s.display++
 	h := &hook{

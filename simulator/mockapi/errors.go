@@ -13,7 +13,8 @@ import (
 // Error types (docs/protocol.md §1.4). Every error the mock answers has one
 // of them: a 400 carries one of DevRev's bad-request sub-types (its
 // error-bad-request schema's oneOf), every other status the type of its own
-// error schema; conflict (409) comes from the seeds, not DevRev's OpenAPI.
+// error schema. DevRev's webhooks API never answers conflict (409): only
+// the Revont-style API and the simulator's own endpoints do.
 const (
 	TypeBadRequest         = "bad_request"
 	TypeUnauthenticated    = "unauthenticated"

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/revhook/revhook/simulator/devrevschema"
 )
 
 // fuzzRoutes are the endpoints FuzzAPI sends bodies to.
@@ -91,6 +93,12 @@ func FuzzAPI(f *testing.F) {
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s answered %d: %s", rt.method, req.URL, rec.Code, rec.Body.String())
 		}
+		if err := checkDevRevSchema(rt.method, req.URL.Path, rec.Code, rec.Body.Bytes()); err != nil {
+			t.Fatalf("%s %s answered %d, which DevRev's schema does not allow: %v\n%s", rt.method, req.URL, rec.Code, err, rec.Body.String())
+		}
+		if err := schemaRefused(rt.method, req.URL.Path, []byte(sub(string(body)))); err != nil && rec.Code < 300 {
+			t.Fatalf("%s %s accepted (%d) a body DevRev's schema refuses: %v\n%s", rt.method, req.URL, rec.Code, err, sub(string(body)))
+		}
 		if rec.Code == http.StatusNoContent {
 			return
 		}
@@ -115,4 +123,24 @@ func FuzzAPI(f *testing.F) {
 			t.Fatalf("%s %s answered %d: %v: %s", rt.method, rt.path, rec.Code, err, rec.Body.String())
 		}
 	})
+}
+
+// schemaRefused validates a POST body to DevRev's API against DevRev's
+// request schema; nil for other requests, and for an empty webhooks.list
+// body (the mock takes it as {}, as curl -X POST without -d sends it).
+func schemaRefused(method, path string, body []byte) error {
+	if method != http.MethodPost || !strings.HasPrefix(path, "/webhooks.") {
+		return nil
+	}
+	if path == "/webhooks.list" && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	sch, err := devrevschema.Load()
+	if err != nil {
+		return err
+	}
+	if sch.Doc().Paths.Value(path) == nil {
+		return nil
+	}
+	return sch.ValidateRequest(path, body)
 }

@@ -65,7 +65,7 @@ func TestCreateHeaders(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := newOffline(t)
-			rec := call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/h","headers":`+tc.headers+`}`)
+			rec := call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/h","headers":`+tc.headers+`}`)
 			if tc.status >= 400 {
 				body := requireError(t, rec, tc.status, tc.typ)
 				assert.Equal(t, tc.field, body["field_name"])
@@ -77,7 +77,7 @@ func TestCreateHeaders(t *testing.T) {
 			var want []Header
 			require.NoError(t, json.Unmarshal([]byte(tc.headers), &want))
 			assert.Equal(t, want, nilIfEmpty(created.Webhook.Headers))
-			get := call(s, http.MethodGet, "/webhooks.get?id="+created.Webhook.ID, bearer(), "")
+			get := call(t, s, http.MethodGet, "/webhooks.get?id="+created.Webhook.ID, bearer(), "")
 			var got struct{ Webhook WebhookObject }
 			require.NoError(t, json.Unmarshal(get.Body.Bytes(), &got))
 			assert.Equal(t, want, nilIfEmpty(got.Webhook.Headers), "webhooks.get shows the headers")
@@ -94,7 +94,7 @@ func nilIfEmpty(h []Header) []Header {
 
 func TestUpdateHeaders(t *testing.T) {
 	s, _ := newOffline(t)
-	rec := call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/h","headers":`+hdrs("x-a", "1", "x-b", "2")+`}`)
+	rec := call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/h","headers":`+hdrs("x-a", "1", "x-b", "2")+`}`)
 	require.Equal(t, 201, rec.Code, rec.Body.String())
 	id := decode(t, rec)["webhook"].(map[string]any)["id"].(string)
 	upd := func(headers string) string { return `{"id":"` + id + `","headers":` + headers + `}` }
@@ -131,12 +131,12 @@ func TestUpdateHeaders(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			before := call(s, http.MethodPost, "/webhooks.get", bearer(), `{"id":"`+id+`"}`).Body.String()
-			rec := call(s, http.MethodPost, "/webhooks.update", bearer(), tc.body)
+			before := call(t, s, http.MethodPost, "/webhooks.get", bearer(), `{"id":"`+id+`"}`).Body.String()
+			rec := call(t, s, http.MethodPost, "/webhooks.update", bearer(), tc.body)
 			if tc.status >= 400 {
 				body := requireError(t, rec, tc.status, tc.typ)
 				assert.Equal(t, tc.field, body["field_name"])
-				after := call(s, http.MethodPost, "/webhooks.get", bearer(), `{"id":"`+id+`"}`).Body.String()
+				after := call(t, s, http.MethodPost, "/webhooks.get", bearer(), `{"id":"`+id+`"}`).Body.String()
 				assert.JSONEq(t, before, after, "a refused update changes nothing")
 				return
 			}
@@ -146,7 +146,7 @@ func TestUpdateHeaders(t *testing.T) {
 			if tc.want != nil {
 				assert.Equal(t, tc.want, nilIfEmpty(got.Webhook.Headers))
 			}
-			list := call(s, http.MethodPost, "/webhooks.list", bearer(), `{}`)
+			list := call(t, s, http.MethodPost, "/webhooks.list", bearer(), `{}`)
 			var all struct{ Webhooks []WebhookObject }
 			require.NoError(t, json.Unmarshal(list.Body.Bytes(), &all))
 			require.Len(t, all.Webhooks, 1)

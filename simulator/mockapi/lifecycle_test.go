@@ -62,6 +62,9 @@ func (e *env) call(method, path, body string) (int, map[string]any) {
 	req.Header.Set("Authorization", "Bearer "+token)
 	rec := httptest.NewRecorder()
 	e.srv.ServeHTTP(rec, req)
+	if err := mockapi.CheckDevRevSchema(method, req.URL.Path, rec.Code, rec.Body.Bytes()); err != nil {
+		e.t.Errorf("%s %s answered %d, which DevRev's schema does not allow: %v\n%s", method, path, rec.Code, err, rec.Body.String())
+	}
 	var out map[string]any
 	if rec.Body.Len() > 0 {
 		require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
