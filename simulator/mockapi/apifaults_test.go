@@ -67,14 +67,14 @@ func TestAPIFaultsPathAndValidation(t *testing.T) {
 	require.Equal(t, 200, call(t, s, "POST", "/webhooks.list", bearer(), `{}`).Code)
 
 	for name, tc := range map[string]struct{ body, typ string }{
-		"unknown type":        {`{"type":"teapot"}`, TypeInvalidEnumValue},
-		"no type":             {`{}`, TypeMissingRequiredField},
-		"zero count":          {`{"type":"forbidden","count":0}`, TypeInvalidField},
-		"simulator path":      {`{"type":"forbidden","path":"/simulator/events"}`, TypeInvalidField},
-		"unknown path":        {`{"type":"forbidden","path":"/nope"}`, TypeInvalidField},
-		"negative retry":      {`{"type":"too_many_requests","retry_after":-1}`, TypeInvalidField},
-		"unknown field":       {`{"type":"forbidden","when":"now"}`, TypeInvalidField},
-		"count of wrong type": {`{"type":"forbidden","count":"2"}`, TypeUnexpectedJSONType},
+		"unknown type":                      {`{"type":"teapot"}`, TypeInvalidEnumValue},
+		"no type":                           {`{}`, TypeMissingRequiredField},
+		"zero count":                        {`{"type":"forbidden","count":0}`, TypeInvalidField},
+		"simulator path":                    {`{"type":"forbidden","path":"/simulator/events"}`, TypeInvalidField},
+		"unknown path":                      {`{"type":"forbidden","path":"/nope"}`, TypeInvalidField},
+		"negative retry":                    {`{"type":"too_many_requests","retry_after":-1}`, TypeInvalidField},
+		"unknown field":                     {`{"type":"forbidden","when":"now"}`, TypeInvalidField},
+		"count of wrong type":               {`{"type":"forbidden","count":"2"}`, TypeUnexpectedJSONType},
 		"status DevRev never answers there": {`{"type":"not_found","path":"/webhooks.list"}`, TypeValueNotPermitted},
 		"conflict on a DevRev endpoint":     {`{"type":"conflict","path":"/webhooks.create"}`, TypeValueNotPermitted},
 	} {
