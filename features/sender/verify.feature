@@ -9,7 +9,7 @@ Feature: Registration and verification — what the mock DevRev does after webho
   retries it (every 30 s, a setting) until 3 minutes after the create request.
   An answer of 200 with {"challenge": <the same>} makes the webhook "active";
   otherwise it stays "unverified" and receives no object events
-  (PROTOCOL.md §1.3).
+  (docs/protocol.md §1.3).
 
   Background:
     Given a receiver that echoes verify challenges and acknowledges events

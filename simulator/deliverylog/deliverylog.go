@@ -70,6 +70,9 @@ type Entry struct {
 }
 
 // FromAttempt turns a delivery attempt into a log entry.
+//
+// TODO(delivery): set Timestamp: a.Timestamp once branch delivery (which
+// adds delivery.Attempt.Timestamp) is merged.
 func FromAttempt(a delivery.Attempt) Entry {
 	return Entry{
 		Time: a.At, Kind: KindAttempt,

@@ -72,12 +72,12 @@ func TestCustomHeadersReachTheReceiver(t *testing.T) {
 
 // TestVerifyRetriesRestamped: every verify attempt in the window is a new
 // invocation of the same verify event (same id and challenge) with its own
-// timestamp and a signature over its own bytes; Restamp false re-sends the
-// first attempt's bytes.
+// timestamp and a signature over its own bytes; SameBytesOnRetry re-sends
+// the first attempt's bytes.
 func TestVerifyRetriesRestamped(t *testing.T) {
 	for _, restamp := range []bool{true, false} {
 		t.Run(map[bool]string{true: "restamped", false: "identical bytes"}[restamp], func(t *testing.T) {
-			e := newEnv(t, func(c *mockapi.Config) { c.Restamp = restamp })
+			e := newEnv(t, func(c *mockapi.Config) { c.SameBytesOnRetry = !restamp })
 			e.rcv.AnswerVerify(mocktest.Fail(500))
 			id, secret := e.create("work_created")
 			e.advance(time.Minute)

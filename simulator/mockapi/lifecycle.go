@@ -147,14 +147,14 @@ func (s *Server) progress(t verifyTarget, f func(p *verifyProgress)) {
 // verifyLoop sends verify requests for t every VerifyEvery until one is
 // answered correctly or the window ends. Each attempt is a new invocation:
 // the same event (id and challenge) with its own timestamp and signature,
-// or, with Config.Restamp false, the first attempt's bytes again.
+// or, with Config.SameBytesOnRetry, the first attempt's bytes again.
 func (s *Server) verifyLoop(ctx context.Context, t verifyTarget, window <-chan time.Time) {
 	ev, body, challenge, ok := s.newVerify(t)
 	if !ok {
 		return
 	}
 	for attempt := 1; ; attempt++ {
-		if attempt > 1 && s.cfg.Restamp {
+		if attempt > 1 && !s.cfg.SameBytesOnRetry {
 			ev.Timestamp = s.clk.Now()
 			if body, ok = s.encodeVerify(t, ev); !ok {
 				return
@@ -302,9 +302,9 @@ func (s *Server) verifyResult(t verifyTarget, in webhook.Input, why string) {
 func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
 	webhookID, gen := h.id, h.deliverGen
 	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
-	// TODO(delivery): pass s.cfg.Restamp as delivery.Config.Restamp once
-	// branch delivery adds it (a new timestamp and signature per retry);
-	// until then delivery retries re-send the first attempt's bytes.
+	// TODO(delivery): pass SameBytesOnRetry: s.cfg.SameBytesOnRetry to
+	// delivery.Config once branch delivery (which adds that field and
+	// re-stamps every attempt by default) is merged.
 	eng := delivery.New(delivery.Config{
 		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: s.cfg.Concurrency,
 		DuplicateRate: f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,

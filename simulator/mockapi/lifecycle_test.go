@@ -36,7 +36,7 @@ func newEnv(t *testing.T, mods ...func(*mockapi.Config)) *env {
 	t.Helper()
 	fake := clock.NewFake(t0)
 	cfg := mockapi.Config{
-		Token: token, Clock: fake, Seed: 1, Restamp: true,
+		Token: token, Clock: fake, Seed: 1,
 		Client: delivery.NewClient(delivery.ClientOptions{Timeout: 2 * time.Second}),
 	}
 	for _, m := range mods {

@@ -1,6 +1,6 @@
 // Package mockapi is the mock DevRev that `revhook serve` runs: an
 // http.Handler serving DevRev's webhooks REST API (POST /webhooks.<verb>,
-// PROTOCOL.md §1.4), the second vendor's Revont-style API (/v1/webhooks,
+// docs/protocol.md §1.4), the second vendor's Revont-style API (/v1/webhooks,
 // §1.5) and the simulator's own endpoints under /simulator/ (trigger events,
 // read the delivery log, set per-webhook faults), and driving each webhook's
 // life cycle (simulator/webhook) with real deliveries: the verify handshake
@@ -35,7 +35,7 @@ import (
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
-// Protocol defaults (PROTOCOL.md §1.2–1.3); every one is a Config field.
+// Protocol defaults (docs/protocol.md §1.2–1.3); every one is a Config field.
 const (
 	// DefaultVerifyWindow is how long after create/update verify is retried.
 	DefaultVerifyWindow = 3 * time.Minute
@@ -86,13 +86,14 @@ type Config struct {
 	DegradedAfter int
 	// ReverifyEvery is the period of verify requests while degraded.
 	ReverifyEvery time.Duration
-	// Restamp gives every attempt of an event or verify request, retries
-	// included, its own timestamp and signature, as DevRev's schema
-	// describes timestamp ("the webhook's invocation" time). False re-sends
-	// the first attempt's bytes on every retry (the old behaviour; a
-	// setting, docs/protocol.md §1.2). revhook serve sets it true by
-	// default; the zero Config leaves it false.
-	Restamp bool
+	// SameBytesOnRetry re-sends the first attempt's bytes (timestamp and
+	// signature) on every retry of an event or a verify request. By
+	// default (false) every attempt is a new invocation with its own
+	// timestamp and signature, as DevRev's schema describes timestamp ("the
+	// webhook's invocation" time); the old behaviour is a setting
+	// (docs/protocol.md §1.2). Same name and meaning as
+	// delivery.Config.SameBytesOnRetry.
+	SameBytesOnRetry bool
 	// TimeScale is the factor of a clock.Scaled Clock (1 when zero): the
 	// simulator's view reports when scaled waits end (the next verify) in
 	// the clock's time. It changes no delay.
