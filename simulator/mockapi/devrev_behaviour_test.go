@@ -2,6 +2,7 @@ package mockapi_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/devrevschema"
 	"github.com/revhook/revhook/simulator/mockapi"
 	"github.com/revhook/revhook/simulator/mockapi/mocktest"
 )
@@ -83,8 +85,11 @@ func TestVerifyRetriesRestamped(t *testing.T) {
 			e.advance(time.Minute)
 			got := e.rcv.Of("verify")
 			require.Len(t, got, 3, "attempts at 0 s, 30 s and 60 s")
+			sch, err := devrevschema.Load()
+			require.NoError(t, err)
 			stamps := map[string]bool{}
 			for i, r := range got {
+				assert.NoError(t, sch.ValidateEvent(r.Body), "verify attempt %d matches DevRev's schema", i+1)
 				assert.True(t, r.SignedWith(secret), "attempt %d is signed over its own bytes", i+1)
 				assert.Equal(t, got[0].ID, r.ID, "one verify event")
 				assert.Equal(t, got[0].Challenge, r.Challenge, "one challenge")
@@ -137,6 +142,10 @@ func TestWebhooksFetch(t *testing.T) {
 			e.settle()
 			got := e.rcv.Of(tc.typ)
 			require.Len(t, got, before+1)
+			sch, err := devrevschema.Load()
+			require.NoError(t, err)
+			assert.NoError(t, outsideObject(sch.ValidateEvent(got[len(got)-1].Body), tc.typ, tc.key),
+				"the %s event matches DevRev's schema", tc.typ)
 			var env map[string]json.RawMessage
 			require.NoError(t, json.Unmarshal(got[len(got)-1].Body, &env))
 			var payload map[string]any
@@ -245,4 +254,27 @@ func TestSimulatorWebhooksView(t *testing.T) {
 			}
 		})
 	}
+}
+
+// outsideObject drops from err the schema violations inside the fetched
+// object itself (/<typ>/<key>/…): the objects are simulator/event's
+// catalogue objects, whose shapes branch schema is fixing; the event's own
+// shape ({id, result, <key>}) is checked here.
+//
+// TODO(lead): once branch schema's object fixes are merged, return err
+// unchanged so the whole payload is checked.
+func outsideObject(err error, typ, key string) error {
+	if err == nil || key == "" {
+		return err
+	}
+	var kept []string
+	for _, p := range strings.Split(err.Error(), "; ") {
+		if !strings.HasPrefix(p, "/"+typ+"/"+key+"/") {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(kept, "; "))
 }

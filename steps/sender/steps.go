@@ -723,6 +723,117 @@ func (w *world) sameIDAndBody(which string, n int, typ string) error {
 	return nil
 }
 
+// parseHeader reads "name: value".
+func parseHeader(h string) (name, value string, err error) {
+	name, value, ok := strings.Cut(h, ":")
+	if !ok {
+		return "", "", fmt.Errorf("header %q: want \"name: value\"", h)
+	}
+	return strings.TrimSpace(name), strings.TrimSpace(value), nil
+}
+
+// createWithHeader sends webhooks.create for the receiver with one custom
+// header and keeps the answer, whatever it is.
+func (w *world) createWithHeader(types, header string) error {
+	if w.rcv == nil {
+		return errors.New("no receiver to register")
+	}
+	name, value, err := parseHeader(header)
+	if err != nil {
+		return err
+	}
+	w.createdAt = w.fake.Now()
+	code, body, err := w.call(http.MethodPost, "/webhooks.create", map[string]any{
+		"url": w.rcv.URL, "event_types": splitList(types),
+		"headers": []map[string]string{{"name": name, "value": value}},
+	})
+	if err != nil {
+		return err
+	}
+	w.createCode, w.createBody = code, body
+	if code == http.StatusCreated {
+		wh, _ := body["webhook"].(map[string]any)
+		w.hookID, _ = wh["id"].(string)
+		w.secret, _ = wh["secret"].(string)
+	}
+	return w.settle()
+}
+
+// createRefused checks a webhooks.create answer of 400 with DevRev's
+// sub-type typ naming field.
+func (w *world) createRefused(typ, field string) error {
+	if w.createCode != http.StatusBadRequest || w.createBody["type"] != typ || w.createBody["field_name"] != field {
+		return fmt.Errorf("webhooks.create answered %d %v, want 400 %s for field %s", w.createCode, w.createBody, typ, field)
+	}
+	return nil
+}
+
+// setHeaders replaces the webhook's custom headers with one header.
+func (w *world) setHeaders(header string) error {
+	name, value, err := parseHeader(header)
+	if err != nil {
+		return err
+	}
+	return w.update(map[string]any{"headers": map[string]any{"set": []map[string]string{{"name": name, "value": value}}}})
+}
+
+// carries checks that a request carries header "name: value".
+func carries(q mocktest.Request, header string) error {
+	name, value, err := parseHeader(header)
+	if err != nil {
+		return err
+	}
+	if got := q.Header.Values(name); len(got) != 1 || got[0] != value {
+		return fmt.Errorf("%s request %s carries %s: %q, want %q", q.Type, q.ID, name, got, value)
+	}
+	return nil
+}
+
+func (w *world) allCarry(header string) error {
+	reqs := w.rcv.Requests()
+	if len(reqs) == 0 {
+		return errors.New("the receiver got no request")
+	}
+	for _, q := range reqs {
+		if err := carries(q, header); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *world) lastCarries(typ, header string) error {
+	reqs := w.rcv.Of(typ)
+	if len(reqs) == 0 {
+		return fmt.Errorf("the receiver got no %q request", typ)
+	}
+	return carries(reqs[len(reqs)-1], header)
+}
+
+// restampedVerify checks n verify requests of one verify event (same id
+// and challenge), each with its own timestamp and a signature over its own
+// bytes with the webhook's secret.
+func (w *world) restampedVerify(n int) error {
+	reqs := w.rcv.Of("verify")
+	if len(reqs) != n {
+		return fmt.Errorf("the receiver got %d verify requests, want %d", len(reqs), n)
+	}
+	stamps := map[string]bool{}
+	for i, q := range reqs {
+		if q.ID != reqs[0].ID || q.Challenge != reqs[0].Challenge {
+			return fmt.Errorf("verify request %d is another event (id %s, challenge %s)", i+1, q.ID, q.Challenge)
+		}
+		if !q.SignedWith(w.secret) {
+			return fmt.Errorf("verify request %d is not signed over its bytes with the webhook's secret", i+1)
+		}
+		if stamps[q.Timestamp] {
+			return fmt.Errorf("verify request %d repeats timestamp %s", i+1, q.Timestamp)
+		}
+		stamps[q.Timestamp] = true
+	}
+	return nil
+}
+
 // InitializeScenario registers the sender steps on a godog scenario.
 func InitializeScenario(sc *godog.ScenarioContext) {
 	// godog calls InitializeScenario once per scenario: one world each.
@@ -751,6 +862,9 @@ func InitializeScenario(sc *godog.ScenarioContext) {
 	step(`^(the receiver|the second receiver) never answers events$`, func(w *world, a []string) error { return w.neverAnswerEvents(a[0]) })
 	step(`^(the receiver|the second receiver) acknowledges events again$`, func(w *world, a []string) error { return w.acknowledgeEvents(a[0]) })
 	step(`^an active webhook subscribed to "([^"]*)"$`, func(w *world, a []string) error { return w.anActiveWebhook(a[0]) })
+	step(`^the mock re-sends the same bytes on retries$`, func(w *world, _ []string) error {
+		return w.configure(func(c *mockapi.Config) { c.SameBytesOnRetry = true })
+	})
 
 	// When
 	step(`^a webhook subscribed to "([^"]*)" is created for the receiver$`, func(w *world, a []string) error { return w.createFor(a[0]) })
@@ -762,6 +876,8 @@ func InitializeScenario(sc *godog.ScenarioContext) {
 	step(`^the webhook's url is changed to the second receiver$`, func(w *world, _ []string) error { return w.changeURL() })
 	step(`^the webhook's secret is changed to "([^"]*)"$`, func(w *world, a []string) error { return w.changeSecret(a[0]) })
 	step(`^the webhook is (deactivated|activated)$`, func(w *world, a []string) error { return w.action(a[0]) })
+	step(`^a webhook subscribed to "([^"]*)" with header "([^"]*)" is created for the receiver$`, func(w *world, a []string) error { return w.createWithHeader(a[0], a[1]) })
+	step(`^the webhook's headers are set to "([^"]*)"$`, func(w *world, a []string) error { return w.setHeaders(a[0]) })
 
 	// Then
 	step(`^the webhooks\.create answer is (\d+) with status "([^"]*)" and a secret$`, func(w *world, a []string) error { return w.createAnswer(atoi(a[0]), a[1]) })
@@ -778,6 +894,10 @@ func InitializeScenario(sc *godog.ScenarioContext) {
 	step(`^(the receiver|the second receiver) got (\d+) verify requests?$`, func(w *world, a []string) error { return w.gotN(a[0], atoi(a[1]), "verify") })
 	step(`^(the receiver|the second receiver) got (\d+) "([^"]*)" events with the same id and body$`, func(w *world, a []string) error { return w.sameIDAndBody(a[0], atoi(a[1]), a[2]) })
 	step(`^the webhook's secret is "([^"]*)"$`, func(w *world, a []string) error { return w.secretIs(a[0]) })
+	step(`^the webhooks\.create answer is 400 "([^"]*)" for field "([^"]*)"$`, func(w *world, a []string) error { return w.createRefused(a[0], a[1]) })
+	step(`^every request the receiver got carries header "([^"]*)"$`, func(w *world, a []string) error { return w.allCarry(a[0]) })
+	step(`^the receiver's last "([^"]*)" event carries header "([^"]*)"$`, func(w *world, a []string) error { return w.lastCarries(a[0], a[1]) })
+	step(`^the receiver got (\d+) verify requests of one verify event, each with its own timestamp and a valid signature$`, func(w *world, a []string) error { return w.restampedVerify(atoi(a[0])) })
 	step(`^the webhook has a new secret of (\d+) characters$`, func(w *world, a []string) error { return w.newSecret(atoi(a[0])) })
 	step(`^the receiver's last verify request is signed with "([^"]*)"$`, func(w *world, a []string) error { return w.lastVerifySignedWith(a[0]) })
 	step(`^the receiver's last verify request is signed with the webhook's secret$`, func(w *world, _ []string) error { return w.lastVerifySignedWithWebhookSecret() })
