@@ -45,9 +45,15 @@ const (
 // the payload could not be.
 var ErrNoPayloadSchema = errors.New("DevRev's schema has no payload shape for this event type")
 
-// envelopeFields are the webhook-event-request fields every event may carry
-// besides its payload.
-var envelopeFields = []string{"id", "timestamp", "type", "webhook_id"}
+// isEnvelopeField reports the webhook-event-request fields every event may
+// carry besides its payload.
+func isEnvelopeField(k string) bool {
+	switch k {
+	case "id", "timestamp", "type", "webhook_id":
+		return true
+	}
+	return false
+}
 
 // Option adjusts one validation.
 type Option func(*settings)
@@ -141,7 +147,7 @@ func (s *Schema) EventTypes() []string {
 // (e.g. "event-work-created"), or "" when the schema gives it no shape.
 func (s *Schema) PayloadSchema(typ string) string {
 	p := s.doc.Components.Schemas[EventRequestSchema].Value.Properties[typ]
-	if p == nil || slices.Contains(envelopeFields, typ) {
+	if p == nil || isEnvelopeField(typ) {
 		return ""
 	}
 	return strings.TrimPrefix(p.Ref, "#/components/schemas/")
@@ -179,7 +185,7 @@ func (s *Schema) ValidateEvent(body []byte, opts ...Option) error {
 		return fmt.Errorf("/%s: missing: a %s event carries its payload under %q", typ, typ, typ)
 	}
 	for k := range m {
-		if k != typ && !slices.Contains(envelopeFields, k) && slices.Contains(types, k) {
+		if k != typ && !isEnvelopeField(k) && slices.Contains(types, k) {
 			return fmt.Errorf("/%s: payload field of another event type in a %s event", k, typ)
 		}
 	}

@@ -169,3 +169,26 @@ func TestValidateValue(t *testing.T) {
 	assert.Error(t, s.ValidateValue("nope", []byte(`1`)))
 	assert.Error(t, s.ValidateValue("webhook-status", []byte(`"a" "b"`)))
 }
+
+// TestConcurrentUse: one Schema serves many goroutines (run with -race).
+func TestConcurrentUse(t *testing.T) {
+	body, err := os.ReadFile(capture)
+	require.NoError(t, err)
+	s := schema(t)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			if err := s.ValidateEvent(body); err != nil {
+				errs <- err
+				return
+			}
+			errs <- s.ValidateResponse("POST", "/webhooks.get", 404, []byte(`{"type":"not_found","message":"m"}`))
+		}()
+	}
+	for range 8 {
+		assert.NoError(t, <-errs)
+	}
+	again, err := Load()
+	require.NoError(t, err)
+	assert.Same(t, s, again, "parsed once per process")
+}
