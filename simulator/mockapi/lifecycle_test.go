@@ -16,6 +16,7 @@ import (
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/devrevschema"
 	"github.com/revhook/revhook/simulator/mockapi"
 	"github.com/revhook/revhook/simulator/mockapi/mocktest"
 )
@@ -30,6 +31,9 @@ type env struct {
 	fake *clock.Fake
 	srv  *mockapi.Server
 	rcv  *mocktest.Receiver
+	// ownPayloads are the events triggered with a payload of the test's
+	// own, which need not match DevRev's schema.
+	ownPayloads map[string]bool
 }
 
 func newEnv(t *testing.T, mods ...func(*mockapi.Config)) *env {
@@ -46,14 +50,24 @@ func newEnv(t *testing.T, mods ...func(*mockapi.Config)) *env {
 	require.NoError(t, err)
 	rcv := mocktest.NewReceiver(fake)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	var e *env
 	t.Cleanup(func() {
 		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer ccancel()
 		assert.NoError(t, srv.Close(cctx))
 		rcv.Close()
 		cancel()
+		// Every request the mock sent matches DevRev's webhooks.event schema.
+		sch, err := devrevschema.Load()
+		require.NoError(t, err)
+		for _, r := range rcv.Requests() {
+			if !e.ownPayloads[r.ID] {
+				assert.NoError(t, sch.ValidateEvent(r.Body), "%s %s", r.Type, r.ID)
+			}
+		}
 	})
-	return &env{t: t, ctx: ctx, fake: fake, srv: srv, rcv: rcv}
+	e = &env{t: t, ctx: ctx, fake: fake, srv: srv, rcv: rcv, ownPayloads: map[string]bool{}}
+	return e
 }
 
 func (e *env) call(method, path, body string) (int, map[string]any) {
@@ -144,6 +158,9 @@ func TestVerifyThenDeliver(t *testing.T) {
 	assert.Zero(t, e.fake.Waiters(), "no timer left once verified")
 
 	resp := e.trigger(`{"type":"work_created","count":3,"payload":{"work":{"title":"Disk full"}}}`)
+	for _, ev := range resp.Events {
+		e.ownPayloads[ev.ID] = true
+	}
 	require.Len(t, resp.Events, 3)
 	e.settle()
 	got := e.rcv.Of("work_created")
