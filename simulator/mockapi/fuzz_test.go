@@ -18,6 +18,7 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/webhooks.get"},
 	{"GET", "/webhooks.get"},
 	{"POST", "/webhooks.list"},
+	{"GET", "/webhooks.list"},
 	{"POST", "/webhooks.update"},
 	{"POST", "/webhooks.delete"},
 	{"GET", "/v1/webhooks"},

@@ -27,6 +27,7 @@ import (
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/devrevschema"
 	"github.com/revhook/revhook/simulator/mockapi"
 	"github.com/revhook/revhook/simulator/mockapi/mocktest"
 	"github.com/revhook/revhook/simulator/webhook"
@@ -123,6 +124,9 @@ func (w *world) call(method, path string, body any) (int, map[string]any, error)
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
+	if err := devrevAnswer(method, req.URL.Path, rec.Code, rec.Body.Bytes()); err != nil {
+		return rec.Code, nil, err
+	}
 	var out map[string]any
 	if rec.Body.Len() > 0 {
 		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
@@ -130,6 +134,22 @@ func (w *world) call(method, path string, body any) (int, map[string]any, error)
 		}
 	}
 	return rec.Code, out, nil
+}
+
+// devrevAnswer checks an answer of DevRev's webhooks API (/webhooks.*)
+// against DevRev's schema, so every scenario also checks the mock's API.
+func devrevAnswer(method, path string, status int, body []byte) error {
+	if !strings.HasPrefix(path, "/webhooks.") {
+		return nil
+	}
+	sch, err := devrevschema.Load()
+	if err != nil {
+		return err
+	}
+	if err := sch.ValidateResponse(method, path, status, body); err != nil {
+		return fmt.Errorf("%s %s answered %d, which DevRev's schema does not allow: %w", method, path, status, err)
+	}
+	return nil
 }
 
 func (w *world) settle() error {
