@@ -6,6 +6,7 @@ require (
 	github.com/brianvoe/gofakeit/v7 v7.18.1
 	github.com/cucumber/godog v0.15.1
 	github.com/getkin/kin-openapi v0.135.0
+	github.com/google/uuid v1.6.0
 	github.com/stretchr/testify v1.12.1
 )
 
