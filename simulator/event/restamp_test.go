@@ -66,6 +66,11 @@ func TestRestampFindsTheTopLevelKey(t *testing.T) {
 		{"key text inside strings", `{"id":"\",\"timestamp\":\"x","s":"{[}]\\","timestamp":"old"}`,
 			`{"id":"\",\"timestamp\":\"x","s":"{[}]\\","timestamp":"` + stamp + `"}`},
 		{"escaped key", `{"time\u0073tamp":"old"}`, `{"time\u0073tamp":"` + stamp + `"}`},
+		{"the first of two", `{"timestamp":"old","timestamp":"b"}`, `{"timestamp":"` + stamp + `","timestamp":"b"}`},
+		{"the rest is not parsed", `{"id":"e","timestamp":"old","work":{"body":"a
+b"}} trailing`,
+			`{"id":"e","timestamp":"` + stamp + `","work":{"body":"a
+b"}} trailing`},
 		{"spacing kept", " {\n \"n\" : -1.5e3 ,\t\"b\":true, \"z\":null,\r\n\"timestamp\" : \"\" }\n",
 			" {\n \"n\" : -1.5e3 ,\t\"b\":true, \"z\":null,\r\n\"timestamp\" : \"" + stamp + "\" }\n"},
 	}
@@ -74,7 +79,6 @@ func TestRestampFindsTheTopLevelKey(t *testing.T) {
 			got, err := Restamp([]byte(tt.body), restampAt, Milliseconds)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, string(got))
-			assert.True(t, json.Valid(got))
 		})
 	}
 }
@@ -85,16 +89,14 @@ func TestRestampRefuses(t *testing.T) {
 		{"array", `[{"timestamp":"x"}]`, "not a JSON object"},
 		{"no timestamp", `{"id":"e","work":{"timestamp":"x"}}`, `no top-level "timestamp" string`},
 		{"number", `{"timestamp":17}`, "its value is not a string"},
-		{"two keys", `{"timestamp":"a","timestamp":"b"}`, "two top-level"},
-		{"truncated", `{"id":"e","timestamp":"x","work":{"a":[1,2`, "unterminated object or array"},
+		{"truncated before the key", `{"id":"e","work":{"a":[1,2`, "unterminated object or array"},
 		{"unterminated string", `{"timestamp":"x`, "unterminated string"},
 		{"unbalanced", `{"a":{"b":]},"timestamp":"x"}`, "unbalanced"},
 		{"missing colon", `{"timestamp" "x"}`, "expected :"},
 		{"missing comma", `{"a":1 "timestamp":"x"}`, "expected , or }"},
 		{"key not a string", `{timestamp:"x"}`, "expected a string"},
 		{"missing value", `{"a":,"timestamp":"x"}`, "expected a value"},
-		{"trailing data", `{"timestamp":"x"} {}`, "data after the object"},
-		{"control character", "{\"timestamp\":\"a\nb\"}", "control character"},
+		{"unterminated escape", `{"a":"\`, "unterminated string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,8 +142,8 @@ func TestPrecisionOf(t *testing.T) {
 	}
 }
 
-// Whatever the body, Restamp never panics, and on valid JSON it changes
-// the top-level timestamp and nothing else.
+// Whatever the body, Restamp never panics, and on valid JSON with one
+// top-level timestamp it changes that and nothing else.
 func FuzzRestamp(f *testing.F) {
 	f.Add([]byte(`{"id":"e","timestamp":"old","work":{"timestamp":"keep"},"type":"x"}`))
 	f.Add([]byte(`{"a":[{"b":"]}"}],"timestamp":"t"}`))
@@ -152,7 +154,7 @@ func FuzzRestamp(f *testing.F) {
 			return
 		}
 		var before, after map[string]any
-		if json.Unmarshal(body, &before) != nil {
+		if json.Unmarshal(body, &before) != nil || topLevelCount(body, "timestamp") != 1 {
 			return
 		}
 		if err := json.Unmarshal(out, &after); err != nil {
@@ -169,4 +171,47 @@ func FuzzRestamp(f *testing.F) {
 			t.Fatalf("restamping %q changed more than the timestamp: %q", body, out)
 		}
 	})
+}
+
+// BenchmarkRestamp: re-stamping a catalogue event's body (~4 KiB), what
+// every delivery attempt costs on top of signing.
+func BenchmarkRestamp(b *testing.B) {
+	ev, err := NewGenerator(Options{Seed: 1}).New("work_updated", "don:integration:dvrv-us-1:devo/1:webhook/1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := ev.MustEncode()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Restamp(body, restampAt, Nanoseconds); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// topLevelCount counts the top-level keys named key in a JSON object.
+func topLevelCount(body []byte, key string) int {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	n, depth, wantKey := 0, 0, false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return n
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+			wantKey = depth == 1 && tok == json.Delim('{')
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 1 && wantKey && tok == key {
+			n++
+		}
+		if depth == 1 {
+			wantKey = !wantKey
+		}
+	}
 }
