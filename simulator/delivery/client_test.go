@@ -51,7 +51,7 @@ func TestPostSendsJSONAndHeaders(t *testing.T) {
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	})
 	c := NewClient(ClientOptions{UserAgent: "test-agent"})
-	resp := c.Post(context.Background(), srv.URL, []byte(`{"a":1}`), http.Header{"X-Devrev-Signature": {"abc"}})
+	resp := c.Post(context.Background(), srv.URL, []byte(`{"a":1}`), http.Header{"X-Devrev-Signature": {"abc"}, "content-type": {"text/plain"}})
 	require.NoError(t, resp.Err)
 	assert.True(t, resp.OK())
 	assert.Equal(t, 200, resp.Status)
@@ -60,7 +60,7 @@ func TestPostSendsJSONAndHeaders(t *testing.T) {
 	assert.Positive(t, resp.Latency)
 	got := <-seenc
 	assert.Equal(t, http.MethodPost, got.method)
-	assert.Equal(t, "application/json", got.header.Get("Content-Type"))
+	assert.Equal(t, []string{"application/json"}, got.header.Values("Content-Type"))
 	assert.Equal(t, "test-agent", got.header.Get("User-Agent"))
 	assert.Equal(t, "abc", got.header.Get("X-DevRev-Signature"))
 	assert.Equal(t, `{"a":1}`, string(got.body))
