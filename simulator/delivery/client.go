@@ -220,7 +220,7 @@ func (c *Client) do(ctx context.Context, req *http.Request, start time.Time) Res
 		out.Latency = time.Since(start)
 		return out
 	}
-	n, body, err := c.readBody(ctx, resp.Body)
+	n, body, err := c.readBody(resp.Body)
 	out.Latency = time.Since(start)
 	switch {
 	case err != nil:
@@ -234,10 +234,8 @@ func (c *Client) do(ctx context.Context, req *http.Request, start time.Time) Res
 
 // readBody reads at most MaxResponseBytes+1 bytes of body, closes it and
 // returns how many bytes it read and the first MaxResponseBytes of them.
-// The read ends when ctx does, whatever the body's reader.
-func (c *Client) readBody(ctx context.Context, body io.ReadCloser) (n int64, kept []byte, err error) {
-	stop := context.AfterFunc(ctx, func() { body.Close() })
-	defer stop()
+// The transport ends the read when the request's context ends.
+func (c *Client) readBody(body io.ReadCloser) (n int64, kept []byte, err error) {
 	buf := c.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	n, err = buf.ReadFrom(io.LimitReader(body, c.opts.MaxResponseBytes+1))

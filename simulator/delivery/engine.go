@@ -337,7 +337,8 @@ func (e *Engine) attemptOf(r *run, t try) Attempt {
 func (r *run) stampOf(t try) string {
 	switch {
 	case t.stamped:
-		return event.FormatTimestamp(t.at, event.Precision(r.prec))
+		var buf [len("2006-01-02T15:04:05.000000000Z")]byte
+		return string(event.AppendTimestamp(buf[:0], t.at, event.Precision(r.prec)))
 	case t.dropped || r.size != 0: // nothing sent, or the body is parked
 		return ""
 	}

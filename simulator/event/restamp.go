@@ -35,11 +35,19 @@ func Restamp(body []byte, t time.Time, p Precision) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	stamp := FormatTimestamp(t, p)
-	out := make([]byte, 0, len(body)-(end-start)+len(stamp))
-	out = append(out, body[:start]...)
-	out = append(out, stamp...)
+	out := make([]byte, 0, len(body)-(end-start)+len("2006-01-02T15:04:05.000000000Z"))
+	out = AppendTimestamp(append(out, body[:start]...), t, p)
 	return append(out, body[end:]...), nil
+}
+
+// AppendTimestamp appends FormatTimestamp(t, p) to dst, without
+// allocating when dst has room.
+func AppendTimestamp(dst []byte, t time.Time, p Precision) []byte {
+	if p <= 0 || p > Nanoseconds {
+		p = Nanoseconds
+	}
+	const layout = "2006-01-02T15:04:05.000000000"
+	return append(t.UTC().AppendFormat(dst, layout[:len(layout)-int(Nanoseconds-p)]), 'Z')
 }
 
 // EnvelopeTimestamp returns the top-level "timestamp" value of body as

@@ -121,6 +121,15 @@ func TestRestampLeavesItsInputAlone(t *testing.T) {
 	assert.Equal(t, orig, body, "the result does not share the input's memory")
 }
 
+func TestAppendTimestampIsFormatTimestamp(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6007008, time.FixedZone("x", 3600))
+	for p := Precision(-1); p <= 10; p++ {
+		assert.Equal(t, FormatTimestamp(at, p), string(AppendTimestamp([]byte(nil), at, p)), "precision %d", p)
+	}
+	buf := make([]byte, 0, 64)
+	assert.Zero(t, testing.AllocsPerRun(10, func() { buf = AppendTimestamp(buf[:0], at, Microseconds) }))
+}
+
 func TestPrecisionOf(t *testing.T) {
 	tests := []struct {
 		in   string
