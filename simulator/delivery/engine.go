@@ -1,7 +1,8 @@
-// Package delivery is DevRev's sender for one URL: it signs an event's raw
-// bytes, POSTs them with DevRev's deadline, retries on DevRev's schedule, and
-// delivers many events concurrently with injected duplicates and reordering
-// (PROTOCOL.md §1.1–1.2).
+// Package delivery is DevRev's sender for one URL: it stamps each attempt
+// of an event with its own invocation time, signs those raw bytes, POSTs
+// them with DevRev's deadline, retries on DevRev's schedule, and delivers
+// many events concurrently with injected duplicates and reordering
+// (docs/protocol.md §1.1–1.2).
 //
 // Every wait between attempts goes through a clock.Clock, so the 30 s / 3 min
 // schedule can run in real time, scaled down, or by hand in tests. The
