@@ -78,7 +78,8 @@ func deliverThreeFailures(t *testing.T, job Job, start time.Time, same bool) (Re
 	s := newSink(t, func(int) int { return 500 })
 	fake := clock.NewFake(start)
 	job.URL, job.Signer = s.srv.URL, testSigner(t)
-	e := New(Config{Clock: fake, Concurrency: 1, SameBytesOnRetry: same})
+	ch, onAttempt := attemptsChan()
+	e := New(Config{Clock: fake, Concurrency: 1, SameBytesOnRetry: same, OnAttempt: onAttempt})
 	done := make(chan []Result, 1)
 	go func() { done <- e.DeliverAll(context.Background(), []Job{job}, nil) }()
 	blockUntil(t, fake, 1)
@@ -87,6 +88,10 @@ func deliverThreeFailures(t *testing.T, job Job, start time.Time, same bool) (Re
 	fake.Advance(3 * time.Minute)
 	res := <-done
 	require.Len(t, res, 1)
+	require.Len(t, res[0].Attempts, 3)
+	for i := range 3 {
+		assert.Equal(t, res[0].Attempts[i].Timestamp, recv(t, ch).Timestamp, "OnAttempt sees attempt %d's timestamp", i+1)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	bodies, sigs := s.bodies[s.ids[0]], s.sigs[s.ids[0]]
