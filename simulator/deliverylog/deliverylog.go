@@ -70,12 +70,9 @@ type Entry struct {
 }
 
 // FromAttempt turns a delivery attempt into a log entry.
-//
-// TODO(delivery): set Timestamp: a.Timestamp once branch delivery (which
-// adds delivery.Attempt.Timestamp) is merged.
 func FromAttempt(a delivery.Attempt) Entry {
 	return Entry{
-		Time: a.At, Kind: KindAttempt,
+		Time: a.At, Kind: KindAttempt, Timestamp: a.Timestamp,
 		WebhookID: a.WebhookID, EventID: a.EventID, EventType: a.Type,
 		Attempt: a.Number, Status: a.Status, LatencyMS: a.Latency.Milliseconds(),
 		Error: a.Err, ResponsePreview: a.ResponsePreview,

@@ -302,12 +302,10 @@ func (s *Server) verifyResult(t verifyTarget, in webhook.Input, why string) {
 func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
 	webhookID, gen := h.id, h.deliverGen
 	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
-	// TODO(delivery): pass SameBytesOnRetry: s.cfg.SameBytesOnRetry to
-	// delivery.Config once branch delivery (which adds that field and
-	// re-stamps every attempt by default) is merged.
 	eng := delivery.New(delivery.Config{
 		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: s.cfg.Concurrency,
-		DuplicateRate: f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
+		SameBytesOnRetry: s.cfg.SameBytesOnRetry,
+		DuplicateRate:    f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
 		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID)) },
 	})
 	// One timer per event when idle: its retry wait. Each result gives its
