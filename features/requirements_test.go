@@ -13,7 +13,7 @@ import (
 
 func TestRequirementsTable(t *testing.T) {
 	reqs := Requirements()
-	require.Len(t, reqs, 26, "PROTOCOL.md §2 has 26 requirements")
+	require.Len(t, reqs, 26, "docs/protocol.md §2 has 26 requirements")
 	var ids []string
 	seen := map[string]bool{}
 	idRe := regexp.MustCompile(`^(VER|SIG|RPL|ACK|DUP|ORD|FWD|ROB|SEC)-0[1-7]$`)

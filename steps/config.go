@@ -21,7 +21,7 @@ import (
 )
 
 // DefaultTimeout is the receiver's response deadline when Config.Timeout is
-// zero: DevRev's 3 seconds (PROTOCOL.md §1.2).
+// zero: DevRev's 3 seconds (docs/protocol.md §1.2).
 const DefaultTimeout = 3 * time.Second
 
 // KeyEncodingAuto detects how the secret becomes the HMAC key: its bytes,

@@ -18,7 +18,7 @@ import (
 
 // Defaults for ClientOptions fields left zero.
 const (
-	// DefaultTimeout is DevRev's response deadline (PROTOCOL.md §1.2).
+	// DefaultTimeout is DevRev's response deadline (docs/protocol.md §1.2).
 	DefaultTimeout = 3 * time.Second
 	// DefaultMaxResponseBytes bounds how much of a response body is read.
 	DefaultMaxResponseBytes = 64 << 10

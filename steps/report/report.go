@@ -18,7 +18,7 @@ const (
 	StatusSkip = "skip"
 )
 
-// Levels, as in PROTOCOL.md §2.
+// Levels, as in docs/protocol.md §2.
 const (
 	LevelMust   = "MUST"
 	LevelShould = "SHOULD"

@@ -83,7 +83,7 @@ func sampleReport() *Report {
 	return r
 }
 
-// fullReport is a whole-catalogue run (PROTOCOL.md §2) with a few failures,
+// fullReport is a whole-catalogue run (docs/protocol.md §2) with a few failures,
 // as a user would see it; used for the rendered screenshot.
 func fullReport(fail bool) *Report {
 	cat := []struct{ id, level, title string }{

@@ -121,7 +121,7 @@ func GroupOf(id string) string {
 }
 
 // GroupName returns a readable name for a group ("Signature verification"
-// for "SIG"), or the group itself when it is not one of PROTOCOL.md §2.
+// for "SIG"), or the group itself when it is not one of docs/protocol.md §2.
 func GroupName(group string) string {
 	switch group {
 	case "VER":
