@@ -43,6 +43,7 @@ func commands() []command {
 		{"send", "sign and deliver events to a URL, with DevRev's retries", runSend},
 		{"receiver", "run the reference (correct) webhook receiver", runReceiver},
 		{"catalog", "list the conformance requirements and the event types", runCatalog},
+		{"sign", "print the X-DevRev-Signature of a body, or a signed example delivery", runSign},
 	}
 }
 
