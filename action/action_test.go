@@ -169,8 +169,10 @@ func TestActionAgainstReceivers(t *testing.T) {
 			code: 2, verdict: "error", inSummary: "could not run (exit 2)",
 		},
 		{
-			name:     "receiver command exits",
-			env:      func(int) map[string]string { return map[string]string{"RH_RECEIVER_COMMAND": "echo cannot start >&2; exit 7"} },
+			name: "receiver command exits",
+			env: func(int) map[string]string {
+				return map[string]string{"RH_RECEIVER_COMMAND": "echo cannot start >&2; exit 7"}
+			},
 			code:     1,
 			inStderr: "the receiver command exited (status 7)",
 		},
