@@ -29,13 +29,24 @@ const (
 	runTimeout   = 2 * time.Minute
 )
 
-// revhookBin builds revhook once for every test of the package.
-var revhookBin = sync.OnceValues(func() (string, error) {
+// binDir holds the revhook binary the tests build; TestMain removes it.
+var binDir string
+
+func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "revhook-action-test")
 	if err != nil {
-		return "", err
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	bin := filepath.Join(dir, "revhook")
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// revhookBin builds revhook once for every test of the package.
+var revhookBin = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(binDir, "revhook")
 	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "../cmd/revhook").CombinedOutput()
@@ -71,10 +82,12 @@ func runAction(t *testing.T, env map[string]string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", script)
 	cmd.Dir = dir
-	cmd.Env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "REVHOOK_BIN=" + bin,
-		"GITHUB_OUTPUT=" + output, "GITHUB_STEP_SUMMARY=" + summary, "RUNNER_TEMP=" + dir,
+	for _, kv := range os.Environ() { // the Go toolchain's settings, not the caller's inputs
+		if !strings.HasPrefix(kv, "RH_") && !strings.HasPrefix(kv, "REVHOOK_") && !strings.HasPrefix(kv, "GITHUB_") && !strings.HasPrefix(kv, "WEBHOOK_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
 	}
+	cmd.Env = append(cmd.Env, "REVHOOK_BIN="+bin, "GITHUB_OUTPUT="+output, "GITHUB_STEP_SUMMARY="+summary, "RUNNER_TEMP="+dir)
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+strings.ReplaceAll(v, "{bin}", bin))
 	}
@@ -238,6 +251,27 @@ func TestActionAgainstReceivers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestActionBuildsRevhook: without REVHOOK_BIN the action builds revhook
+// from its own checkout (GITHUB_ACTION_PATH), as it does on GitHub.
+func TestActionBuildsRevhook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds revhook")
+	}
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	port := freePort(t)
+	r := runAction(t, map[string]string{
+		"REVHOOK_BIN": "", "GITHUB_ACTION_PATH": root,
+		"RH_URL": fmt.Sprintf("http://127.0.0.1:%d/", port), "REVHOOK_SECRET": secret,
+		"RH_RECEIVER_COMMAND": fmt.Sprintf("{bin} receiver --addr 127.0.0.1:%d --quiet", port),
+		"RH_ARGS":             "--only SIG-01,VER-01",
+	})
+	assert.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, "building revhook from "+root)
+	assert.FileExists(t, filepath.Join(r.dir, "revhook-action", "revhook"))
+	assert.Equal(t, "pass", r.outputs["verdict"])
 }
 
 // TestActionPortAlreadyTaken: the action never checks a process it did not start.

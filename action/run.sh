@@ -61,7 +61,7 @@ if [ -z "$bin" ]; then
   root=${GITHUB_ACTION_PATH:-$(cd "$(dirname "$0")/.." && pwd)}
   bin="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/revhook-action/revhook"
   echo "building revhook from $root"
-  (cd "$root" && go build -trimpath -o "$bin" ./cmd/revhook) || die "building revhook failed (see above)"
+  (cd "$root" && go build -o "$bin" ./cmd/revhook) || die "building revhook failed (see above)"
 fi
 "$bin" --version || die "$bin does not run"
 
