@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/internal/suggest"
 	"github.com/revhook/revhook/simulator/signature"
 )
 
@@ -210,7 +211,7 @@ func normaliseIDs(field string, ids []string) ([]string, error) {
 			continue
 		}
 		if _, ok := features.Lookup(id); !ok {
-			return nil, configErr(field, "unknown requirement ID %q (run 'revhook catalog' for the list)", raw)
+			return nil, configErr(field, "unknown requirement ID %q%s (run 'revhook catalog' for the list)", raw, suggest.HintBy(id, features.Requirements(), func(r features.Requirement) string { return r.ID }))
 		}
 		if !seen[id] {
 			seen[id] = true

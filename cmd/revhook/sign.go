@@ -37,8 +37,8 @@ func sign(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	fs := newFlagSet("sign", signSynopsis, stderr)
 	f := &signFlags{}
 	fs.StringVar(&f.secret, "secret", "", "webhook secret, 8-32 bytes (env REVHOOK_SECRET)")
-	fs.StringVar(&f.encoding, "encoding", "hex", "signature encoding: hex or base64")
-	fs.StringVar(&f.keyEncoding, "key-encoding", "raw", "how the secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
+	choiceVar(fs, &f.encoding, "encoding", "hex", []string{"hex", "base64"}, "signature encoding: hex or base64")
+	choiceVar(fs, &f.keyEncoding, "key-encoding", "raw", []string{"raw", "base64"}, "how the secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
 	fs.StringVar(&f.file, "file", "", "sign this file's bytes instead of stdin (- for stdin)")
 	fs.StringVar(&f.typ, "type", "", "print a signed example delivery of this event type ('revhook catalog' lists them)")
 	fs.Uint64Var(&f.seed, "seed", 0, "with --type: seed for the example's ids and payload (0: random)")
