@@ -241,6 +241,7 @@ func TestActionAgainstReceivers(t *testing.T) {
 			assert.Equal(t, fmt.Sprint(tt.code), r.outputs["exit-code"])
 			assert.True(t, strings.HasPrefix(r.summary, "earlier step\n"), "the summary is appended, not overwritten")
 			assert.Contains(t, r.summary, tt.inSummary)
+			assert.NotContains(t, r.stdout, "no markdown-summary report", "this revhook has the markdown-summary format")
 			if tt.verdict == "error" {
 				return
 			}
@@ -272,6 +273,30 @@ func TestActionBuildsRevhook(t *testing.T) {
 	assert.Contains(t, r.stdout, "building revhook from "+root)
 	assert.FileExists(t, filepath.Join(r.dir, "revhook-action", "revhook"))
 	assert.Equal(t, "pass", r.outputs["verdict"])
+}
+
+// TestActionFallsBackToMarkdown: a revhook without the markdown-summary
+// format (before v0.2) gets the full markdown report into the job summary.
+func TestActionFallsBackToMarkdown(t *testing.T) {
+	bin, err := revhookBin()
+	require.NoError(t, err)
+	old := filepath.Join(t.TempDir(), "old-revhook")
+	require.NoError(t, os.WriteFile(old, []byte(`#!/usr/bin/env bash
+for a in "$@"; do
+  case $a in markdown-summary=*) echo 'revhook check: --report: unknown report format "markdown-summary"' >&2; exit 2 ;; esac
+done
+exec "`+bin+`" "$@"
+`), 0o700))
+	port := freePort(t)
+	r := runAction(t, map[string]string{
+		"REVHOOK_BIN": old, "RH_URL": fmt.Sprintf("http://127.0.0.1:%d/", port), "REVHOOK_SECRET": secret,
+		"RH_RECEIVER_COMMAND": fmt.Sprintf("{bin} receiver --addr 127.0.0.1:%d --quiet", port),
+		"RH_ARGS":             "--only SIG-01",
+	})
+	assert.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, "this revhook has no markdown-summary report")
+	assert.Contains(t, r.summary, "SIG-01")
+	assert.FileExists(t, r.outputs["markdown-summary"])
 }
 
 // TestActionPortAlreadyTaken: the action never checks a process it did not start.
