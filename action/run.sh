@@ -20,8 +20,9 @@ die() { echo "::error title=revhook::$*" >&2; exit 1; }
 [ -n "${RH_URL:-}" ] || die "the url input is required"
 [ -n "${REVHOOK_SECRET:-}" ] || die "the secret input is required (pass it from a secret: secret: \${{ secrets.WEBHOOK_SECRET }})"
 timeout_s=${RH_WAIT_TIMEOUT:-60}
-[[ $timeout_s =~ ^[0-9]+$ ]] && [ "$timeout_s" -ge 1 ] && [ "$timeout_s" -le 3600 ] ||
+if ! [[ $timeout_s =~ ^[0-9]+$ ]] || [ "$timeout_s" -lt 1 ] || [ "$timeout_s" -gt 3600 ]; then
   die "wait-timeout must be a number of seconds from 1 to 3600, got '$timeout_s'"
+fi
 dir=${RH_REPORTS_DIR:-revhook-reports}
 mkdir -p "$dir" || die "cannot create the reports directory $dir"
 dir=$(cd "$dir" && pwd)
@@ -49,6 +50,7 @@ fi
 # One connection attempt, bounded where coreutils' timeout exists (not on macOS).
 port_open() {
   if command -v timeout >/dev/null 2>&1; then
+    # shellcheck disable=SC2016 # $0 and $1 are the inner shell's
     timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null
   else
     (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
@@ -68,6 +70,7 @@ fi
 # 2. The receiver, in a process group of its own so that stopping it stops
 # everything it started; it inherits REVHOOK_SECRET (and WEBHOOK_SECRET).
 receiver_pid=""
+# shellcheck disable=SC2317 # called by the EXIT trap
 stop_receiver() {
   [ -n "$receiver_pid" ] || return 0
   kill -TERM -- "-$receiver_pid" 2>/dev/null
