@@ -99,7 +99,7 @@ func newCheckFlagSet(stderr io.Writer) (*flag.FlagSet, *checkFlags) {
 	fs.StringVar(&f.only, "only", "", "requirement IDs (SIG-02,VER-01 or @SIG-02,@VER-01) or a tag expression (\"@must && ~@slow\"); default all")
 	fs.StringVar(&f.skip, "skip", "", "requirement IDs to leave out, comma-separated")
 	fs.BoolVar(&f.list, "list", false, "print the selected scenarios and exit without sending anything")
-	fs.Var(&f.reports, "report", "write a report: FORMAT=PATH, FORMAT one of "+strings.Join(reportFormats(), ", ")+
+	fs.Var(&f.reports, "report", "write a report: `FORMAT=PATH`, FORMAT one of "+strings.Join(reportFormats(), ", ")+
 		"; PATH - writes it to stdout and the console to stderr (repeatable)")
 	choiceVar(fs, &f.failOn, "fail-on", failOnMust, []string{failOnMust, failOnWarn},
 		"what exits 1: must (a MUST not met) or warn (also a SHOULD not met, blocked ones included)")
@@ -115,31 +115,26 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	if f.quiet && f.verbose {
+	switch {
+	case f.quiet && f.verbose:
 		return usageErr(stderr, "check", "--quiet and --verbose exclude each other")
+	case f.timeout <= 0:
+		return usageErr(stderr, "check", "--timeout must be positive, got %s", f.timeout)
 	}
 	cfg := f.config()
 	if f.list {
 		return listScenarios(cfg, stdout, stderr)
-	}
-	if f.timeout <= 0 {
-		return usageErr(stderr, "check", "--timeout must be positive, got %s", f.timeout)
 	}
 	outs, err := openReports(f.reports)
 	if err != nil {
 		return usageErr(stderr, "check", "--report %v", err)
 	}
 	defer outs.discard()
-	console := stdout
-	if outs.toStdout() {
-		console = stderr
-	}
 	var cucumber *bytes.Buffer
 	if outs.wants(formatCucumber) {
 		cucumber = new(bytes.Buffer)
 		cfg.Cucumber = cucumber
 	}
-
 	rep, err := steps.Run(ctx, cfg)
 	if code, stopped := interruptedCode(ctx); stopped && (err != nil || rep == nil) {
 		fmt.Fprintln(stderr, "revhook check: interrupted before any result")
@@ -148,24 +143,37 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, done := checkFailed(stderr, err, "harness failure, results are void: "); done {
 		return code
 	}
-	code, stopped := interruptedCode(ctx)
+	return f.conclude(ctx, rep, outs, cucumber, stdout, stderr)
+}
+
+// conclude prints the console report (on stderr when a report goes to
+// stdout), writes the reports and returns the exit code: 130/143 for an
+// interrupted run, else checkExitCode's.
+func (f *checkFlags) conclude(ctx context.Context, rep *report.Report, outs reportOuts, cucumber *bytes.Buffer, stdout, stderr io.Writer) int {
+	console := stdout
+	if outs.toStdout() {
+		console = stderr
+	}
+	interrupted, stopped := interruptedCode(ctx)
 	rep.Interrupted = rep.Interrupted || stopped
 	report.WriteConsole(console, rep, f.verbosity())
 	if err := outs.write(rep, cucumber, stdout); err != nil {
 		fmt.Fprintf(stderr, "revhook check: %v\n", err)
 		return exitInternal
 	}
-	if f.verbosity() != report.Quiet {
-		for _, o := range outs {
-			if o.path != stdoutPath {
-				fmt.Fprintf(console, "%s report written to %s\n", o.format, o.path)
-			}
+	for _, o := range outs {
+		if o.path != stdoutPath && f.verbosity() != report.Quiet {
+			fmt.Fprintf(console, "%s report written to %s\n", o.format, o.path)
 		}
 	}
-	if stopped || rep.Interrupted {
-		return max(code, exitInterrupted)
+	if rep.Interrupted {
+		return max(interrupted, exitInterrupted)
 	}
-	return checkExitCode(rep, f.failOn)
+	code := checkExitCode(rep, f.failOn)
+	if code == exitFail && rep.Verdict == report.VerdictPass {
+		fmt.Fprintln(console, "exit 1: --fail-on warn, and a SHOULD requirement was not met")
+	}
+	return code
 }
 
 // config is the steps.Config the flags describe (the secret from

@@ -216,6 +216,9 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 func printFlags(fs *flag.FlagSet) {
 	fs.VisitAll(func(f *flag.Flag) {
 		name, text := flag.UnquoteUsage(f)
+		if c, ok := f.Value.(interface{ Choices() []string }); ok && name == "value" {
+			name = strings.Join(c.Choices(), "|")
+		}
 		line := "  --" + f.Name
 		if name != "" {
 			line += " " + name

@@ -85,7 +85,10 @@ type htmlHeader struct{ Name, Value string }
 // writeHTML renders the report as a single HTML page for a compliance ticket.
 func writeHTML(w io.Writer, r *Report) error {
 	tmpl, err := template.New("report").
-		Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).
+		Funcs(template.FuncMap{
+			"inc":  func(i int) int { return i + 1 },
+			"join": func(s []string) string { return strings.Join(s, ", ") },
+		}).
 		Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("parsing html template: %w", err)

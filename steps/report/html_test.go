@@ -62,7 +62,10 @@ func TestHTMLContent(t *testing.T) {
 
 	r := sampleReport()
 	r.Interrupted = true
-	assert.Contains(t, written(t, FormatHTML, r), `<p class="interrupted" id="interrupted">`+interruptedText+`</p>`)
+	r.Requirements[7].Scenarios = []Scenario{{Name: "No signature header", Status: StatusFail, BlockedBy: []string{"ACK-01"}, Reason: "not observed", Note: "n"}}
+	page = written(t, FormatHTML, r)
+	assert.Contains(t, page, `<p class="interrupted" id="interrupted">`+interruptedText+`</p>`)
+	assert.Contains(t, page, `No signature header — blocked by ACK-01 — not observed — note: n</li>`)
 }
 
 func TestHTMLIsSelfContained(t *testing.T) {

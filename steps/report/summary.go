@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -60,7 +61,10 @@ func (m *budget) skip() { m.omitted++ }
 func markdownSummary(r *Report, limit int) string {
 	m := &budget{limit: limit}
 	mark := "✅"
-	if r.Verdict != VerdictPass {
+	switch {
+	case r.Interrupted:
+		mark = "⚠️"
+	case r.Verdict != VerdictPass:
 		mark = "❌"
 	}
 	m.line(fmt.Sprintf("## %s Webhook receiver conformance: %s\n\n", mark, verdictWord(r.Verdict)))
@@ -76,25 +80,25 @@ func markdownSummary(r *Report, limit int) string {
 		mdText(formatDate(r.StartedAt))))
 	m.line(mdCountsTable(r) + "\n")
 
-	if roots := rootFailures(r.Requirements); len(roots) > 0 {
+	if roots := byLevel(rootFailures(r.Requirements)); len(roots) > 0 {
 		m.line("### Not met\n\n")
 		for _, q := range roots {
 			if m.full() {
 				m.skip()
 				continue
 			}
-			m.line(summaryItem(q))
+			m.line(summaryItem(q, r.Target.URL))
 		}
 		m.line("\n")
 	}
-	if blocked := blockedReqs(r.Requirements); len(blocked) > 0 {
+	if blocked := byLevel(blockedReqs(r.Requirements)); len(blocked) > 0 {
 		m.line("### Blocked (not observed because the requirements named failed)\n\n")
 		for _, q := range blocked {
 			if m.full() {
 				m.skip()
 				continue
 			}
-			m.line(summaryItem(q))
+			m.line(summaryItem(q, r.Target.URL))
 		}
 		m.line("\n")
 	}
@@ -120,8 +124,9 @@ func markdownSummary(r *Report, limit int) string {
 }
 
 // summaryItem is one list line: badge, ID, level, title, reason (with what
-// blocked it) and the command that replays its first replayable exchange.
-func summaryItem(q Requirement) string {
+// blocked it) and the command that replays its first replayable exchange,
+// or else the check command that runs the requirement again against url.
+func summaryItem(q Requirement, url string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "- **%s** %s (%s) %s", Badge(q), mdText(clip(q.ID, 40)), mdText(clip(q.Level, 20)),
 		mdText(clipLine(q.Title, summaryTitleRunes)))
@@ -133,20 +138,38 @@ func summaryItem(q Requirement) string {
 	if q.Note != "" {
 		b.WriteString(" — _note: " + mdText(clipLine(q.Note, summaryNoteRunes)) + "_")
 	}
+	b.WriteString(howToReplay(q, url))
+	b.WriteString("\n")
+	return b.String()
+}
+
+// howToReplay is " — replay: `CMD`" for q's first replayable exchange, or
+// " — rerun: `revhook check --url URL --only ID`" when none is recorded
+// (the secret from REVHOOK_SECRET); "" when neither fits on a line.
+func howToReplay(q Requirement, url string) string {
 	for _, e := range q.Evidence {
 		cmd := replayCommand(e)
 		if cmd == "" {
 			continue
 		}
 		if len(cmd) > summaryReplayBytes {
-			b.WriteString(" — replay: see the JSON report")
-		} else {
-			b.WriteString(" — replay: " + mdSpan(cmd))
+			return " — replay: see the JSON report"
 		}
-		break
+		return " — replay: " + mdSpan(cmd)
 	}
-	b.WriteString("\n")
-	return b.String()
+	cmd := "revhook check --url " + shellQuote(url) + " --only " + q.ID
+	if url == "" || q.ID == "" || len(cmd) > summaryReplayBytes {
+		return ""
+	}
+	return " — rerun: " + mdSpan(cmd)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:/@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // summaryCell is a requirement's title and note for the summary table.
@@ -186,4 +209,22 @@ func clipLine(s string, n int) string {
 		s = s[:limit] + " …"
 	}
 	return clip(oneLine(s), n)
+}
+
+// byLevel orders requirements MUST first, then SHOULD, then INFO (and any
+// other level), keeping the catalogue order within a level.
+func byLevel(reqs []Requirement) []Requirement {
+	rank := func(q Requirement) int {
+		switch q.Level {
+		case LevelMust:
+			return 0
+		case LevelShould:
+			return 1
+		case LevelInfo:
+			return 2
+		}
+		return 3
+	}
+	slices.SortStableFunc(reqs, func(a, b Requirement) int { return rank(a) - rank(b) })
+	return reqs
 }

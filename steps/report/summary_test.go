@@ -20,7 +20,7 @@ func TestMarkdownSummaryContent(t *testing.T) {
 		"- **FAIL** SIG-02 (MUST) An event with a wrong signature is refused — receiver answered 200 to an event signed with a wrong key — replay: `revhook replay --report report.json SIG-02 --exchange 1`\n",
 		"- **WARN** RPL-01 (SHOULD) ",
 		"- **INFO** SEC-01 (INFO) ",
-		"- **BLOCK** SIG-03 (MUST) An event without X-DevRev-Signature is refused — blocked by ACK-01: not observed: the correctly signed control event was not acknowledged\n",
+		"- **BLOCK** SIG-03 (MUST) An event without X-DevRev-Signature is refused — blocked by ACK-01: not observed: the correctly signed control event was not acknowledged — rerun: `revhook check --url http://127.0.0.1:8089/ --only SIG-03`\n",
 		"| SIG-03 | MUST | **BLOCK** | An event without X-DevRev-Signature is refused — blocked by ACK-01 |\n",
 		"| DUP-01 | MUST | PASS | A duplicate delivery is acknowledged with 2xx — _note: failed while other scenarios ran; passed when re-run alone_ |\n",
 		"Evidence (requests, responses, curl commands) is in the HTML and JSON reports.",
@@ -36,7 +36,11 @@ func TestMarkdownSummaryContent(t *testing.T) {
 
 	r := sampleReport()
 	r.Interrupted = true
-	assert.Contains(t, written(t, FormatMarkdownSummary, r), "> **"+interruptedText+".**")
+	r.Target.URL = "http://h/it's here"
+	md = written(t, FormatMarkdownSummary, r)
+	assert.Contains(t, md, "> **"+interruptedText+".**")
+	assert.True(t, strings.HasPrefix(md, "## ⚠️ "), md)
+	assert.Contains(t, md, `rerun: `+"`"+`revhook check --url 'http://h/it'\''s here' --only ACK-01`+"`")
 }
 
 // hostileReport is a huge report whose every text field tries to break
@@ -196,4 +200,33 @@ func TestMarkdownEvidenceCapped(t *testing.T) {
 
 func TestMarkdownSummaryGolden(t *testing.T) {
 	golden(t, "report.golden.summary.md", []byte(written(t, FormatMarkdownSummary, sampleReport())))
+}
+
+// FuzzMarkdownTables renders receiver-controlled text (reasons quote what
+// the receiver answered) in both Markdown formats and checks the bound, the
+// table structure and that no raw HTML gets through.
+func FuzzMarkdownTables(f *testing.F) {
+	f.Add("title | x", "reason `a` <b>", "note \\| y", "http://h/|`", "revhook replay ``x``", 2000)
+	f.Add("", "", "", "", "", 600)
+	f.Add("\\\\|", "|||", "\x00\r\n", "\\", "`", 60000)
+	f.Fuzz(func(t *testing.T, title, reason, note, url, replay string, limit int) {
+		limit = 600 + int(uint(limit)%SummaryLimit)
+		r := &Report{Target: Target{URL: url}, RunID: note, Requirements: []Requirement{
+			{ID: "SIG-02", Level: LevelMust, Title: title, Status: StatusFail, Reason: reason, Note: note,
+				Evidence: []Evidence{{Replay: &Replay{Command: replay}, Response: Response{BodyPreview: reason}}}},
+			{ID: "SIG-03", Level: LevelShould, Title: reason, Status: StatusFail, BlockedBy: []string{title}, Reason: note},
+			{ID: title, Level: note, Title: url, Status: StatusPass, Note: reason},
+		}}
+		r.Finish()
+		sum := markdownSummary(normalize(r), limit)
+		if len(sum) > limit {
+			t.Fatalf("summary is %d bytes, over %d", len(sum), limit)
+		}
+		if !utf8.ValidString(sum) {
+			t.Fatal("summary is not UTF-8")
+		}
+		assertTablesWellFormed(t, sum)
+		assertNoRawHTML(t, sum)
+		assertTablesWellFormed(t, written(t, FormatMarkdown, r))
+	})
 }
