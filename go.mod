@@ -1,8 +1,9 @@
 module github.com/revhook/revhook
 
-go 1.24
+go 1.24.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.4.0
 	github.com/brianvoe/gofakeit/v7 v7.18.1
 	github.com/cucumber/godog v0.15.1
 	github.com/stretchr/testify v1.12.1
