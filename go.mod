@@ -7,6 +7,7 @@ require (
 	github.com/brianvoe/gofakeit/v7 v7.18.1
 	github.com/cucumber/godog v0.15.1
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/term v0.36.0
 )
 
 require (
@@ -18,4 +19,5 @@ require (
 	github.com/hashicorp/golang-lru v0.5.4 // indirect
 	github.com/spf13/pflag v1.0.7 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/sys v0.37.0 // indirect
 )
