@@ -137,8 +137,8 @@ func (r *Run) Elapsed() time.Duration {
 // Run sends the events and returns when every one finished, or ctx ended
 // (the summary then counts what was sent, and Interrupted is set), or Next
 // failed (the error is returned with the summary of what was sent).
-func (r *Run) Run(ctx context.Context) (Summary, error) {
-	ctx, cancel := context.WithCancel(ctx)
+func (r *Run) Run(parent context.Context) (Summary, error) {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	c := r.cfg.Clock
 	start := c.Now()
@@ -165,7 +165,7 @@ func (r *Run) Run(ctx context.Context) (Summary, error) {
 	for range jobs { // the engine stops reading when ctx ends
 	}
 	s := Summary{Figures: r.stats.Snapshot(), Elapsed: c.Now().Sub(start), Generating: generating}
-	s.Interrupted = genErr == nil && s.Events < r.cfg.Count
+	s.Interrupted = genErr == nil && parent.Err() != nil && (s.Aborted > 0 || s.Generated < r.cfg.Count)
 	if s.Generating == 0 {
 		s.Generating = s.Elapsed
 	}

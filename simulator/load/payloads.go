@@ -115,29 +115,50 @@ func (p *Payloads) reuse(t *template, cycle int) (event.Event, []byte, error) {
 	ev := t.ev
 	ev.ID = ev.WebhookID + ":webhook_event/" + p.token(11)
 	ev.Timestamp = p.opts.Now()
-	fresh := make([]string, len(t.tails))
-	for i, s := range t.tails {
-		fresh[i] = p.freshTail(s, cycle)
+	var fresh [8]string // subject ids have a handful of distinct tails
+	tails := fresh[:0]
+	for _, s := range t.tails {
+		tails = append(tails, p.freshTail(s, cycle))
 	}
-	ts := event.FormatTimestamp(ev.Timestamp, ev.Precision)
-	size := len(t.tail) + len(ev.ID) + len(ts) + 32
+	size := len(t.tail) + len(ev.ID) + 64 // 64: {"id":"","timestamp":""} and a timestamp
 	for _, h := range t.holes {
-		size += len(fresh[h.tail]) - (h.end - h.at)
+		size += len(tails[h.tail]) - (h.end - h.at)
 	}
 	b := make([]byte, 0, size)
 	b = append(b, `{"id":"`...)
 	b = append(b, ev.ID...)
 	b = append(b, `","timestamp":"`...)
-	b = append(b, ts...)
+	b = appendTimestamp(b, ev.Timestamp, ev.Precision)
 	b = append(b, '"')
 	last := 0
 	for _, h := range t.holes {
 		b = append(b, t.tail[last:h.at]...)
-		b = append(b, fresh[h.tail]...)
+		b = append(b, tails[h.tail]...)
 		last = h.end
 	}
 	b = append(b, t.tail[last:]...)
 	return ev, b, nil
+}
+
+// Timestamp layouts by precision, as event.FormatTimestamp writes them.
+const (
+	layoutNanos  = "2006-01-02T15:04:05.000000000Z"
+	layoutMicros = "2006-01-02T15:04:05.000000Z"
+	layoutMillis = "2006-01-02T15:04:05.000Z"
+)
+
+// appendTimestamp appends t as event.FormatTimestamp formats it, without
+// allocating.
+func appendTimestamp(b []byte, t time.Time, p event.Precision) []byte {
+	switch p {
+	case event.Microseconds:
+		return t.UTC().AppendFormat(b, layoutMicros)
+	case event.Milliseconds:
+		return t.UTC().AppendFormat(b, layoutMillis)
+	case event.Nanoseconds, 0:
+		return t.UTC().AppendFormat(b, layoutNanos)
+	}
+	return append(b, event.FormatTimestamp(t, p)...)
 }
 
 // freshTail is the cycle-th replacement of an id's tail: a number moved up
@@ -150,12 +171,18 @@ func (p *Payloads) freshTail(s string, cycle int) string {
 	return p.token(len(s))
 }
 
-// token returns n random base-62 characters; p.mu must be held.
+// token returns n random base-62 characters; p.mu must be held. Each
+// 64-bit draw gives 10 characters (62^10 < 2^64).
 func (p *Payloads) token(n int) string {
 	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	b := make([]byte, n)
+	var x uint64
 	for i := range b {
-		b[i] = alphabet[p.rng.IntN(len(alphabet))]
+		if i%10 == 0 {
+			x = p.rng.Uint64()
+		}
+		b[i] = alphabet[x%62]
+		x /= 62
 	}
 	return string(b)
 }
