@@ -146,7 +146,7 @@ func (r *Run) Run(parent context.Context) (Summary, error) {
 	r.start = start
 	r.mu.Unlock()
 
-	jobs := make(chan delivery.Job)
+	jobs := make(chan delivery.Job, jobBuffer(r.cfg.Delivery.Concurrency))
 	var genErr error
 	var generating time.Duration
 	go func() {
@@ -208,4 +208,13 @@ func (r *Run) generate(ctx context.Context, jobs chan<- delivery.Job, start time
 // and a generator that fell behind catches up at once.
 func dueAt(i int, rate float64) time.Duration {
 	return time.Duration(math.Round(float64(i) / rate * float64(time.Second)))
+}
+
+// jobBuffer is how many made events may wait for the engine: enough that
+// the generator works in batches instead of one hand-over per event.
+func jobBuffer(concurrency int) int {
+	if concurrency <= 0 {
+		concurrency = delivery.DefaultConcurrency
+	}
+	return concurrency
 }
