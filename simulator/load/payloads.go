@@ -66,7 +66,8 @@ type template struct {
 type hole struct{ at, end, tail int }
 
 // envelopeTail starts the part of an encoded event after id and timestamp
-// (event.Event.Encode writes id, timestamp, webhook_id in that order).
+// (event.Event.Encode writes id, timestamp, webhook_id in that order). It
+// is never written.
 var envelopeTail = []byte(`,"webhook_id":`)
 
 // NewPayloads returns Payloads configured by o; o.New is required.
