@@ -37,7 +37,11 @@ const (
 	sendFlatTarget   = 1.25      // peak RSS at the larger count ÷ at 20 000
 	sendFirstTarget  = 50 * time.Millisecond
 	sendFirstCount   = 1_000_000
-	sendSecret       = "bench-s3cr3t-value"
+	// sendMinRounds is the fewest interleaved rounds the throughput
+	// comparison runs: its per-round ratios spread widely on a shared
+	// machine, and the median of five is steadier than of three.
+	sendMinRounds = 5
+	sendSecret    = "bench-s3cr3t-value"
 	// vegetaModule is built from the module proxy into a temporary
 	// directory (go install pkg@version: outside this module, which
 	// does not depend on it).
@@ -307,7 +311,11 @@ func measureSend(s Settings) ([]Row, error) {
 	var bestRev, bestBare, bestVeg float64
 	var ratios, vratios, cpuRatios, vcpuRatios []float64
 	var revCPU, bareCPU, vegCPU []float64 // µs per request
-	for round := 1; round <= s.Rounds; round++ {
+	rounds := s.Rounds
+	if !s.Quick {
+		rounds = max(rounds, sendMinRounds)
+	}
+	for round := 1; round <= rounds; round++ {
 		bare, err := bareSend(sink.URL, n, body, sig)
 		if err != nil {
 			return nil, err
