@@ -162,9 +162,12 @@ func (r *Run) Run(parent context.Context) (Summary, error) {
 			r.cfg.OnResult(res)
 		}
 	})
+	unsent := 0
 	for range jobs { // the engine stops reading when ctx ends
+		unsent++
 	}
 	s := Summary{Figures: r.stats.Snapshot(), Elapsed: c.Now().Sub(start), Generating: generating}
+	s.Generated -= unsent // made, but never handed over
 	s.Interrupted = genErr == nil && parent.Err() != nil && (s.Aborted > 0 || s.Generated < r.cfg.Count)
 	if s.Generating == 0 {
 		s.Generating = s.Elapsed

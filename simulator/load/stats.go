@@ -49,7 +49,8 @@ func NewStats() *Stats {
 	return &Stats{reasons: map[string]int{}, hist: hdrhistogram.New(histLowest, histHighest, histDigits)}
 }
 
-// Generated counts one event handed to the engine.
+// Generated counts one event made and handed towards the engine (a few
+// may wait in a buffer until the engine takes them).
 func (s *Stats) Generated() {
 	s.mu.Lock()
 	s.generated++
@@ -107,7 +108,9 @@ type Reason struct {
 
 // Figures is a snapshot of Stats.
 type Figures struct {
-	// Generated counts events handed to the engine; Events those finished.
+	// Generated counts events made for the engine (during a run, up to
+	// the engine's concurrency of them may still wait to be taken; a
+	// Summary counts only those taken); Events those finished.
 	Generated, Events int
 	// Delivered, Exhausted and Aborted split Events: delivered, failed
 	// after every attempt, stopped early (interrupted, not encodable).
