@@ -67,6 +67,7 @@ type Summary struct {
 	// engine; for a paced run at least the time the rate needs.
 	Generating time.Duration
 	// Interrupted reports that ctx ended before every event finished.
+	// (Figures.Generated is then the events the engine dispatched.)
 	Interrupted bool
 }
 
@@ -162,12 +163,13 @@ func (r *Run) Run(parent context.Context) (Summary, error) {
 			r.cfg.OnResult(res)
 		}
 	})
-	unsent := 0
 	for range jobs { // the engine stops reading when ctx ends
-		unsent++
 	}
 	s := Summary{Figures: r.stats.Snapshot(), Elapsed: c.Now().Sub(start), Generating: generating}
-	s.Generated -= unsent // made, but never handed over
+	// The engine gives every event it dispatched a result; events made but
+	// still in the buffer, or read but not dispatched when ctx ended, were
+	// never sent.
+	s.Generated = s.Events
 	s.Interrupted = genErr == nil && parent.Err() != nil && (s.Aborted > 0 || s.Generated < r.cfg.Count)
 	if s.Generating == 0 {
 		s.Generating = s.Elapsed

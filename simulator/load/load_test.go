@@ -237,7 +237,7 @@ func TestRunStopsWhenNextFails(t *testing.T) {
 	sum, err := r.Run(context.Background())
 	require.ErrorContains(t, err, "event 4: boom")
 	assert.LessOrEqual(t, sum.Generated, 3, "the run stops at once: events still in the buffer are not sent")
-	assert.Equal(t, sum.Generated, sum.Events, "every event handed over finished")
+	assert.Equal(t, sum.Generated, sum.Events, "every event sent has a result")
 	assert.False(t, sum.Interrupted)
 }
 
