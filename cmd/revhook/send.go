@@ -511,9 +511,9 @@ func (p *sendPlan) client() *delivery.Client {
 }
 
 // deliveryConfig is the engine configuration of the plan.
-func (p *sendPlan) deliveryConfig(onAttempt func(delivery.Attempt)) delivery.Config {
+func (p *sendPlan) deliveryConfig(client *delivery.Client, onAttempt func(delivery.Attempt)) delivery.Config {
 	return delivery.Config{
-		Client:        p.client(),
+		Client:        client,
 		Clock:         clock.Scaled(clock.Real(), p.timeScale),
 		Schedule:      p.schedule,
 		Concurrency:   p.concurrency,
@@ -653,8 +653,10 @@ func sendRun(ctx context.Context, p *sendPlan, stdout, stderr io.Writer) int {
 	if !p.quiet {
 		onAttempt = func(a delivery.Attempt) { out.printf("%s\n", formatAttempt(a, start, p.nextDelay(a.Number))) }
 	}
+	client := p.client()
+	defer client.CloseIdleConnections()
 	run, err := load.New(load.Config{
-		Delivery: p.deliveryConfig(onAttempt),
+		Delivery: p.deliveryConfig(client, onAttempt),
 		Next: func() (delivery.Job, error) {
 			ev, body, err := src.Next()
 			return p.job(ev, body), err
