@@ -25,8 +25,12 @@ lint:
 test: lint vet
 	$(GO) test -race -count=1 ./...
 
+# bench: every performance figure beside its target (bench.json too). The
+# send rows run whole processes: revhook built from this checkout, a bare
+# net/http loop and vegeta (built from the module proxy into a temp dir).
+# BENCHFLAGS, e.g. "-only send,send-memory -rounds 5" or "-send-million".
 bench:
-	$(GO) run ./bench
+	$(GO) run ./bench $(BENCHFLAGS)
 
 clean:
 	rm -rf bin report.html report.xml report.json report.md
