@@ -57,7 +57,7 @@ type sendFlags struct {
 	duplicates, timeScale, rate                   float64
 	timeout, duration                             time.Duration
 	seed                                          uint64
-	insecure, quiet, print                        bool
+	insecure, quiet, print, sameBytes             bool
 	sets, headers                                 []string
 	given                                         map[string]bool // flags present on the command line
 }
@@ -81,6 +81,7 @@ type sendPlan struct {
 	seed                uint64
 	precision           event.Precision
 	insecure, quiet     bool
+	sameBytes           bool // --same-bytes-on-retry
 	print               bool
 	rate                float64
 	duration            time.Duration
@@ -136,6 +137,7 @@ func newSendFlagSet(stderr io.Writer) (*flag.FlagSet, *sendFlags) {
 	fs.Uint64Var(&f.seed, "seed", 0, "seed for ids, payloads, duplicates and reordering (0: random, printed)")
 	fs.StringVar(&f.precision, "precision", "ns", "timestamp precision: ns, us or ms")
 	fs.BoolVar(&f.insecure, "insecure", false, "accept any TLS certificate")
+	fs.BoolVar(&f.sameBytes, "same-bytes-on-retry", false, "send every attempt and duplicate with the first attempt's bytes and signature, instead of re-stamping each as DevRev does")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary (and a live progress line on stderr when it is a terminal), not a line per attempt")
 	fs.BoolVar(&f.print, "print", false, "print the events that would be sent, signed (one JSON object per line: url, headers, body), and send nothing")
 	fs.Func("header", "NAME=VALUE: an extra header on every delivery, e.g. for a gateway's key (repeatable, at most 8; values are never printed)", func(s string) error {
@@ -177,7 +179,7 @@ func (f *sendFlags) plan() (*sendPlan, error) {
 	p := &sendPlan{
 		typ: f.typ, webhookID: f.webhookID, count: f.count, concurrency: f.concurrency,
 		reorder: f.reorder, dropFirst: f.dropFirst, duplicates: f.duplicates, timeScale: f.timeScale,
-		seed: f.seed, insecure: f.insecure, quiet: f.quiet, print: f.print, rate: f.rate, duration: f.duration,
+		seed: f.seed, insecure: f.insecure, sameBytes: f.sameBytes, quiet: f.quiet, print: f.print, rate: f.rate, duration: f.duration,
 	}
 	if f.rate > 0 {
 		p.count = max(1, int(math.Round(f.rate*f.duration.Seconds())))
@@ -510,14 +512,15 @@ func (p *sendPlan) client() *delivery.Client {
 // deliveryConfig is the engine configuration of the plan.
 func (p *sendPlan) deliveryConfig(client *delivery.Client, onAttempt func(delivery.Attempt)) delivery.Config {
 	return delivery.Config{
-		Client:        client,
-		Clock:         clock.Scaled(clock.Real(), p.timeScale),
-		Schedule:      p.schedule,
-		Concurrency:   p.concurrency,
-		DuplicateRate: p.duplicates,
-		ReorderWindow: p.reorder,
-		Seed:          p.seed,
-		OnAttempt:     onAttempt,
+		Client:           client,
+		Clock:            clock.Scaled(clock.Real(), p.timeScale),
+		Schedule:         p.schedule,
+		Concurrency:      p.concurrency,
+		DuplicateRate:    p.duplicates,
+		ReorderWindow:    p.reorder,
+		Seed:             p.seed,
+		SameBytesOnRetry: p.sameBytes,
+		OnAttempt:        onAttempt,
 	}
 }
 

@@ -365,9 +365,29 @@ func TestSendDuplicatesReorderAndDropFirst(t *testing.T) {
 	}
 	assert.Equal(t, 30, dups)
 	assert.Contains(t, stdout, "30 events: 30 delivered, 0 failed after every attempt (30 attempts, 30 duplicates)")
-	// Same bytes and signature for each event and its duplicate.
+	// A duplicate is a new invocation of the same event, as DevRev makes
+	// it: same id and payload, its own timestamp and a valid signature.
+	v, err := signature.NewVerifier(cliSecret, signature.KeyRaw)
+	require.NoError(t, err)
+	stamp := regexp.MustCompile(`"timestamp":"[^"]*"`)
 	seen := map[string]recorded{}
 	for _, r := range rec.requests() {
+		var env struct{ ID string }
+		require.NoError(t, json.Unmarshal(r.body, &env))
+		assert.True(t, v.Verify(r.body, r.header.Get(signature.Header)))
+		if first, ok := seen[env.ID]; ok {
+			assert.Equal(t, stamp.ReplaceAllString(string(first.body), ""), stamp.ReplaceAllString(string(r.body), ""))
+		}
+		seen[env.ID] = r
+	}
+
+	// --same-bytes-on-retry: the duplicate repeats the bytes and signature.
+	same := newRecorder(t, 200)
+	code, _, stderr = revhook(context.Background(), "send", "--url", same.srv.URL, "--secret", cliSecret,
+		"--count", "5", "--duplicates", "1", "--concurrency", "1", "--seed", "9", "--same-bytes-on-retry")
+	require.Equal(t, exitOK, code, stderr)
+	seen = map[string]recorded{}
+	for _, r := range same.requests() {
 		var env struct{ ID string }
 		require.NoError(t, json.Unmarshal(r.body, &env))
 		if first, ok := seen[env.ID]; ok {
