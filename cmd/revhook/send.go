@@ -41,7 +41,6 @@ const (
 	maxServerAnswer    = 16 << 20 // a --server trigger answer
 	defaultServerWait  = 10 * time.Second
 	shortDeadline      = 50 * time.Millisecond
-	maxHeaders         = 8 // --header, as many as a DevRev webhook carries
 	progressEvery      = time.Second
 	// sendGCPercent and sendMemoryLimit tune the garbage collector for a
 	// run unless GOGC or GOMEMLIMIT says otherwise: see tuneGC.
@@ -58,7 +57,8 @@ type sendFlags struct {
 	timeout, duration                             time.Duration
 	seed                                          uint64
 	insecure, quiet, print, sameBytes             bool
-	sets, headers                                 []string
+	sets                                          []string
+	headers                                       headerFlag
 	given                                         map[string]bool // flags present on the command line
 }
 
@@ -140,10 +140,7 @@ func newSendFlagSet(stderr io.Writer) (*flag.FlagSet, *sendFlags) {
 	fs.BoolVar(&f.sameBytes, "same-bytes-on-retry", false, "send every attempt and duplicate with the first attempt's bytes and signature, instead of re-stamping each as DevRev does")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary (and a live progress line on stderr when it is a terminal), not a line per attempt")
 	fs.BoolVar(&f.print, "print", false, "print the events that would be sent, signed (one JSON object per line: url, headers, body), and send nothing")
-	fs.Func("header", "NAME=VALUE: an extra header on every delivery, e.g. for a gateway's key (repeatable, at most 8; values are never printed)", func(s string) error {
-		f.headers = append(f.headers, s)
-		return nil
-	})
+	fs.Var(&f.headers, "header", "`NAME=VALUE`: an extra header on every delivery, e.g. for a gateway's key (repeatable, at most 8, DevRev's rules for a webhook's custom headers; values are never printed)")
 	fs.Float64Var(&f.rate, "rate", 0, "load generator: events per second (with --duration)")
 	fs.DurationVar(&f.duration, "duration", 0, "load generator: how long to generate events at --rate")
 	fs.IntVar(&f.dropFirst, "drop-first", 0, "fault injection: fail the first N attempts of every event without sending them")
@@ -213,8 +210,8 @@ func (f *sendFlags) plan() (*sendPlan, error) {
 	if p.seed == 0 {
 		p.seed = rand.Uint64()
 	}
-	if p.header, err = parseHeaders(f.headers); err != nil {
-		return nil, err
+	if p.header, err = f.headers.Header(); err != nil {
+		return nil, &flagError{"header", err}
 	}
 
 	if f.server != "" {
@@ -250,7 +247,7 @@ func (f *sendFlags) planServer(p *sendPlan) error {
 		return badFlag("set", "is not supported with --server; put the payload in --data")
 	case f.rate > 0:
 		return badFlag("rate", "is not supported with --server")
-	case len(f.headers) > 0:
+	case len(f.headers.raw) > 0:
 		return badFlag("header", "is not supported with --server; give the webhook its headers through the API")
 	case f.print:
 		return badFlag("print", "is not supported with --server: the mock builds the events")
@@ -412,57 +409,6 @@ func (p *sendPlan) newEvent(g *event.Generator, webhookID string) (event.Event, 
 		}
 	}
 	return ev, nil
-}
-
-// reservedHeaders are set by revhook on every delivery; --header cannot
-// replace them. A lookup table, never written.
-var reservedHeaders = []string{signature.Header, "Content-Type", "User-Agent", "Host", "Content-Length"}
-
-// parseHeaders reads the --header NAME=VALUE flags. Names follow DevRev's
-// rule for a webhook's custom headers (letters, digits, '-' and '_'); an
-// error names the header, never its value.
-func parseHeaders(args []string) (http.Header, error) {
-	if len(args) == 0 {
-		return nil, nil
-	}
-	if len(args) > maxHeaders {
-		return nil, badFlag("header", "at most %d headers, got %d", maxHeaders, len(args))
-	}
-	h := make(http.Header, len(args))
-	for _, a := range args {
-		name, value, ok := strings.Cut(a, "=")
-		if !ok {
-			return nil, badFlag("header", "want NAME=VALUE, e.g. --header X-Api-Key=VALUE (got an argument without '=')")
-		}
-		if err := validHeaderName(name); err != nil {
-			return nil, err
-		}
-		for _, r := range reservedHeaders {
-			if strings.EqualFold(name, r) {
-				return nil, badFlag("header", "%s is set by revhook on every delivery and cannot be replaced", r)
-			}
-		}
-		for i := 0; i < len(value); i++ {
-			if c := value[i]; (c < 0x20 && c != '\t') || c == 0x7f {
-				return nil, badFlag("header", "the value of %s has a control character (line breaks are not allowed)", name)
-			}
-		}
-		h.Add(name, value)
-	}
-	return h, nil
-}
-
-// validHeaderName accepts letters, digits, '-' and '_' (DevRev's rule).
-func validHeaderName(name string) error {
-	if name == "" {
-		return badFlag("header", "the header name is empty (want NAME=VALUE)")
-	}
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return badFlag("header", "name %q may contain only letters, digits, '-' and '_'", name)
-		}
-	}
-	return nil
 }
 
 // keepsObjectIDs reports that reused payloads must keep their objects'
