@@ -89,7 +89,6 @@ func diffBytes(a, b []byte) int {
 	return n
 }
 
-
 // sigOf returns the X-DevRev-Signature of a request header, written with
 // DevRev's capitalisation (not Go's canonical one), "" if absent.
 func sigOf(h http.Header) string {
