@@ -252,3 +252,17 @@ func TestSnippetAndOutcome(t *testing.T) {
 		assert.Equal(t, tc.want, tc.x.Outcome())
 	}
 }
+
+// TestCurlCarriesTheExtraHeaders: --header values went with the request,
+// so the curl that repeats it carries them too (redacted in reports).
+func TestCurlCarriesTheExtraHeaders(t *testing.T) {
+	h := newHarness(t, "http://127.0.0.1:9/hook", func(o *Options) {
+		o.Header = http.Header{"X-Api-Key": {"gateway-key-1234"}}
+	})
+	x := &Exchange{What: "it", Method: http.MethodPost, Header: SignedHeader("sig", false), Body: []byte(`{}`)}
+	ev := h.evidence(x, "s", "SIG-02", 1)
+	assert.Contains(t, ev.Reproduce, `-H 'X-Api-Key: gateway-key-1234'`)
+	assert.Equal(t, "gateway-key-1234", ev.Request.Headers["X-Api-Key"])
+	NewRedactor(testSecret, "gateway-key-1234").Value(&ev)
+	assert.Contains(t, ev.Reproduce, `-H 'X-Api-Key: `+Redacted+`'`)
+}
