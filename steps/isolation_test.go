@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -165,4 +166,49 @@ func TestSeedRepeatsThePayloads(t *testing.T) {
 	for i := range a {
 		assert.NotEqual(t, a[i], other[i], "another seed, other ids")
 	}
+}
+
+// TestReceiverThatStopsAnsweringDuringTheReRuns: re-running failures alone
+// stops as soon as the receiver stops answering; the failures not re-run
+// say so. (Re-running each one would cost a deadline apiece.)
+func TestReceiverThatStopsAnsweringDuringTheReRuns(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	// Detection's 3 probes (hex, base64, a wrong signature), one request
+	// per scenario of VER-01 (14) and SIG-01 (1), the probe after the
+	// concurrent phase, the first re-run: then nothing more is answered.
+	const answered = 3 + 14 + 1 + 1 + 1
+	release := make(chan struct{})
+	var requests atomic.Int64
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if requests.Add(1) <= answered {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}), false)
+	t.Cleanup(func() { close(release) }) // before srv.Close, which waits for the handlers
+	start := time.Now()
+	rep := run(t, Config{URL: srv.URL, Timeout: timeout, Only: []string{"VER-01", "SIG-01"}})
+	took := time.Since(start)
+	t.Logf("run took %s, %d requests", took, requests.Load())
+	require.Greater(t, requests.Load(), int64(answered), "the receiver stopped answering during the re-runs")
+	assert.Less(t, took, 10*timeout, "not one deadline per failure re-run")
+	var confirmed, stopped int
+	for _, q := range rep.Requirements {
+		assert.Equal(t, report.StatusFail, q.Status, q.ID)
+		for _, s := range q.Scenarios {
+			switch {
+			case strings.Contains(s.Note, "confirmed when re-run alone"):
+				confirmed++
+			case strings.Contains(s.Note, "the receiver stopped answering after"):
+				stopped++
+			}
+		}
+	}
+	assert.Positive(t, confirmed, "re-runs began")
+	assert.Greater(t, stopped, 10, "then stopped")
 }

@@ -277,7 +277,9 @@ func (r *runner) suite(ctx context.Context, filter string, only map[string]bool)
 		ScenarioInitializer: func(gsc *godog.ScenarioContext) {
 			gsc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 				key := scenarioKeyOf(p)
-				if only != nil && !only[key] {
+				if only != nil && (!only[key] || r.h.Silent()) {
+					// Not selected, or the receiver stopped answering: a
+					// re-run would only wait out the deadline.
 					return ctx, godog.ErrSkip
 				}
 				reqID, level := requirementOf(p)
@@ -380,7 +382,7 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 	}
 	if n, ok := r.stillAnswers(ctx); !ok {
 		for _, sc := range append(root, blocked...) {
-			sc.SetNote(fmt.Sprintf("the receiver stopped answering after %d requests, so this failure was not confirmed alone", n))
+			sc.SetNote(stoppedNote(n))
 		}
 		return nil
 	}
@@ -438,18 +440,40 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 	}
 	for _, sc := range scs {
 		a := alone[sc.Key]
-		if a == nil {
-			continue
-		}
-		if a.Passed() {
+		switch {
+		case a != nil && a.Passed():
 			why := sc.Reason()
 			sc.Finish(nil)
 			sc.SetNote("failed while other scenarios ran (" + why + "); passed when re-run alone")
-			continue
+		case a == nil || (r.h.Silent() && unanswered(a)):
+			// Not re-run, or re-run into a receiver that no longer
+			// answers: what it showed alone proves nothing.
+			sc.SetNote(stoppedNote(r.h.Requests()))
+		default:
+			sc.Replace(a)
 		}
-		sc.Replace(a)
 	}
 	return nil
+}
+
+// unanswered reports whether a request of sc got no answer.
+func unanswered(sc *harness.Scenario) bool {
+	xs := sc.Sent()
+	if c := sc.ControlExchange(); c != nil {
+		xs = append(xs, c)
+	}
+	for _, x := range xs {
+		if !x.Answered() {
+			return true
+		}
+	}
+	return false
+}
+
+// stoppedNote qualifies a failure not confirmed alone because the receiver
+// stopped answering after n requests.
+func stoppedNote(n int64) string {
+	return fmt.Sprintf("the receiver stopped answering after %d requests, so this failure was not confirmed alone", n)
 }
 
 // newSeed returns a random non-zero seed.

@@ -122,7 +122,11 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	x.Latency = time.Since(start)
 	if err != nil {
 		x.Err = h.describe(ctx, err, limit)
-		h.silentSince.CompareAndSwap(0, time.Now().UnixNano())
+		for s := start.UnixNano(); ; { // the latest unanswered request's start
+			if old := h.silentSince.Load(); old >= s || h.silentSince.CompareAndSwap(old, s) {
+				break
+			}
+		}
 		if h.lastAnswer.Load() < start.UnixNano() {
 			// Nothing at all was answered while this request waited: the
 			// receiver stalls, and waves of scenarios would each wait out

@@ -220,7 +220,11 @@ func TestSlotsWidenOnlyForAStalledReceiver(t *testing.T) {
 		x := <-done
 		require.Error(t, x.Err)
 		assert.False(t, secondSlot(h), "still one slot")
-		assert.True(t, h.Silent(), "nothing answered since the request went unanswered")
+		assert.False(t, h.Silent(), "answered after the unanswered request was sent")
+		go func() { done <- sendOnce(t, h, "X-Test", "hang") }()
+		<-started
+		require.Error(t, (<-done).Err)
+		assert.True(t, h.Silent(), "nothing answered since")
 		require.NoError(t, sendOnce(t, h).Err)
 		assert.False(t, h.Silent(), "answering again")
 	})
