@@ -183,17 +183,17 @@
   function addEntry(e) {
     state.entries.set(e.seq, e);
     const tr = el("tr", {
-      "data-seq": e.seq, "data-kind": e.kind, "data-event-id": e.event_id || null,
+      "data-seq": e.seq, "data-kind": e.kind, "data-event-id": e.event_id || null, "data-event-type": e.event_type || null,
       "data-replay": e.replay ? "true" : "false", "data-delivered": e.kind === "attempt" ? String(!!e.delivered) : null,
       onclick: () => select(e.seq),
     },
-    el("td", { class: "mono", title: e.time }, clock(e.time)),
+    el("td", { class: "mono nowrap", title: e.time }, clock(e.time)),
     el("td", {}, e.kind),
-    el("td", { class: "mono hook", title: e.webhook_id || "" }, hookName(e.webhook_id)),
+    el("td", { class: "mono hook nowrap", title: e.webhook_id || "" }, hookName(e.webhook_id)),
     el("td", { class: "mono", title: e.event_id || "" }, e.event_type || "", e.event_id ? el("div", { class: "hint" }, lastPart(e.event_id)) : null),
     el("td", {}, e.attempt || ""),
     el("td", {}, e.kind === "attempt" ? (e.status || "—") : ""),
-    el("td", {}, e.kind === "attempt" ? e.latency_ms + " ms" : ""),
+    el("td", { class: "nowrap" }, e.kind === "attempt" ? (e.latency_ms || 0) + " ms" : ""),
     resultCell(e),
     el("td", {}, replayable(e) ? replayButton(e) : null));
     const body = $("log").tBodies[0];
@@ -248,8 +248,8 @@
     const hook = state.hooks.get(e.webhook_id);
     if (e.kind === "attempt") {
       parts.push(el("h3", {}, "Request"), dl([
+        ["request", "POST " + (hook ? hook.url : "(webhook deleted)")],
         ["sent", e.time],
-        ["", "POST " + (hook ? hook.url : "(webhook deleted)")],
         ["webhook", hookName(e.webhook_id)],
         ["event id", el("span", { class: "mono" }, e.event_id)],
         ["type", e.event_type],
@@ -260,7 +260,7 @@
       ]), el("p", { class: "hint" }, "The delivery log keeps no request bodies: the event id, type and timestamp above identify what was sent, signed with the webhook's secret (not shown)."));
       parts.push(el("h3", {}, "Response"), dl([
         ["status", e.status ? String(e.status) : "no response"],
-        ["latency", e.latency_ms + " ms"],
+        ["latency", (e.latency_ms || 0) + " ms"],
         ["result", e.delivered ? "delivered" : "failed"],
         ["error", e.error],
       ]));
