@@ -293,7 +293,7 @@
     button.disabled = true;
     try {
       const r = await api("POST", "/simulator/events", body);
-      const n = (r && r.events) ? r.events.length : 0;
+      const n = (r && typeof r.queued === "number") ? r.queued : ((r && r.events) ? r.events.length : 0);
       let text = "Triggered " + n + " " + body.type + " event" + (n === 1 ? "" : "s") + ".";
       if (r && r.skipped && r.skipped.length) text += " Skipped: " + r.skipped.map((s) => hookName(s.webhook_id) + " (" + s.reason + ")").join("; ");
       setStatus("trigger", true, text);
