@@ -33,7 +33,7 @@ const (
 
 // browserTimeout bounds the whole browser session; every wait inside it is
 // a DOM condition, never a sleep.
-const browserTimeout = 40 * time.Second
+const browserTimeout = 90 * time.Second
 
 // findChromium returns the chromium binary, or skips (or fails, when
 // REVHOOK_REQUIRE_CHROMIUM=1) when there is none.
