@@ -3,6 +3,8 @@ package mockapi
 import (
 	"crypto/subtle"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/revhook/revhook/simulator/console"
 	"github.com/revhook/revhook/simulator/deliverylog"
@@ -24,8 +26,8 @@ func (s *Server) serveConsole(w http.ResponseWriter, r *http.Request) bool {
 	default:
 		return false
 	}
-	if r.Method != allowed[0] && (len(allowed) == 1 || r.Method != allowed[1]) {
-		w.Header().Set("Allow", allowed[0])
+	if !slices.Contains(allowed, r.Method) {
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		writeError(w, methodNotAllowed(r.Method, r.URL.Path, allowed))
 		return true
 	}
