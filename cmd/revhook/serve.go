@@ -7,12 +7,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/revhook/revhook/simulator/clock"
+	"github.com/revhook/revhook/simulator/console"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
@@ -84,11 +86,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return usageErr(stderr, "serve", "--key-encoding: %v", err)
 	}
+	tokenFrom := "--token"
 	if *token == "" {
-		*token = os.Getenv("REVHOOK_TOKEN")
+		*token, tokenFrom = os.Getenv("REVHOOK_TOKEN"), "REVHOOK_TOKEN"
 	}
 	if *token == "" {
-		*token = mockapi.NewToken()
+		*token, tokenFrom = mockapi.NewToken(), ""
 	}
 	if strings.ContainsAny(*token, " \t\r\n") {
 		return usageErr(stderr, "serve", "--token must not contain spaces")
@@ -118,9 +121,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	base := "http://" + ln.Addr().String()
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	// Shutdown waits for connections to go idle and a console stream never
+	// does: request contexts end when shutdown begins, which ends the streams.
+	baseCtx, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	hs.BaseContext = func(net.Listener) context.Context { return baseCtx }
+	hs.RegisterOnShutdown(endStreams)
 
 	out.printf("revhook mock DevRev listening on %s (Ctrl-C to stop)\n", base)
-	out.printf("token: %s\n", *token)
+	shown := printToken(out, base, *token, tokenFrom)
 	out.printf("timing: retries after %s, verify every %s for %s, degraded after %d exhausted events, re-verify every %s, response deadline %s%s\n",
 		describeSchedule(sched, *scale), scaled(*verifyEvery, *scale), scaled(*verifyWindow, *scale), *degradedAfter,
 		scaled(*reverifyEvery, *scale), deadline, scaleNote(*scale))
@@ -130,9 +139,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !timeoutSet && deadline < 50*time.Millisecond {
 		out.printf("note:  the scaled response deadline %s is very short; --timeout sets it on its own (e.g. --timeout 3s)\n", deadline)
 	}
-	out.printf("try:   curl -sS -X POST %s/webhooks.create -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"event_types\":[\"work_created\"],\"url\":\"http://127.0.0.1:8089/\"}'\n", base, *token)
-	out.printf("log:   curl -sS -H 'Authorization: Bearer %s' '%s/simulator/deliveries?limit=20'\n", *token, base)
-	out.printf("state: curl -sS -H 'Authorization: Bearer %s' '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", *token, base)
+	out.printf("try:   curl -sS -X POST %s/webhooks.create -H \"Authorization: Bearer %s\" -H 'Content-Type: application/json' -d '{\"event_types\":[\"work_created\"],\"url\":\"http://127.0.0.1:8089/\"}'\n", base, shown)
+	out.printf("log:   curl -sS -H \"Authorization: Bearer %s\" '%s/simulator/deliveries?limit=20'\n", shown, base)
+	out.printf("state: curl -sS -H \"Authorization: Bearer %s\" '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", shown, base)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -159,6 +168,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	out.printf("stopped (%d delivery log entries)\n", srv.Log().Total())
 	return exitOK
+}
+
+// printToken prints the token and the console's URL, and returns what the
+// example commands show for the token. A token serve generated is printed,
+// and the console URL carries it (the page drops it from the address bar);
+// a token the user supplied (from is --token or REVHOOK_TOKEN) is never
+// printed: the examples say $REVHOOK_TOKEN and the console asks for it.
+func printToken(out *linePrinter, base, token, from string) string {
+	if from == "" {
+		out.printf("token: %s\n", token)
+		out.printf("console: %s%s?token=%s\n", base, console.PagePath, url.QueryEscape(token))
+		return token
+	}
+	out.printf("token: the one given by %s (not printed)\n", from)
+	out.printf("console: %s%s   (asks for the token)\n", base, console.PagePath)
+	return "$REVHOOK_TOKEN"
 }
 
 // parseSchedule reads "30s,3m" into retry delays.

@@ -73,9 +73,11 @@ func TestServeLifecycleAndGracefulShutdown(t *testing.T) {
 		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--token", "tok-1", "--time-scale", "0.001", "--timeout", "2s"}, out, errOut)
 	}()
 	base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
-	// serve prints the token on a line of its own after the listening line:
-	// wait for it too rather than assume both writes have happened.
-	out.waitFor(ctx, t, regexp.MustCompile(`(?m)^token: tok-1$`))
+	// serve prints the console line after the listening line: wait for it
+	// too rather than assume both writes have happened. A token given by
+	// --token is never printed.
+	out.waitFor(ctx, t, regexp.MustCompile(`(?m)^console: `))
+	assert.Contains(t, out.String(), "token: the one given by --token (not printed)")
 
 	post := func(path, body string) (int, map[string]any) {
 		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))

@@ -376,6 +376,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: "the mock is shutting down", Detail: "retry against a running revhook serve"})
 		return
 	}
+	if s.serveConsole(w, r) {
+		return
+	}
 	rt, ok := s.routes(r.URL.Path)
 	if !ok {
 		writeError(w, notFound("no such endpoint", "%s %s is not served by the mock (see GET /)", r.Method, r.URL.Path))
