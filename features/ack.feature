@@ -29,6 +29,7 @@ Feature: Acknowledgement — every valid event gets a 2xx, quickly
     DevRev delivers events concurrently: a change to many work items at once
     arrives as many simultaneous requests.
 
+    Given the receiver accepts a correctly signed work_created event
     When I send 50 correctly signed work_created events at the same time
     Then the receiver acknowledges every one with 2xx within the deadline
 
@@ -40,5 +41,6 @@ Feature: Acknowledgement — every valid event gets a 2xx, quickly
     its challenge rather than acknowledged, is checked by the VER
     requirements.
 
+    Given the receiver accepts a correctly signed work_created event
     When I send one correctly signed event of every type in the catalogue but verify
     Then the receiver acknowledges every one with 2xx within the deadline

@@ -11,6 +11,7 @@ Feature: Ordering — events of one object may arrive in any order
 
   @ORD-01 @must
   Scenario Outline: events of one work item arriving as <order> are acknowledged
+    Given the receiver accepts a correctly signed work_created event
     When the events of one work item arrive in the order <order>
     Then the receiver acknowledges every one with 2xx
 

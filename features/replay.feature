@@ -31,6 +31,7 @@ Feature: Replay — the timestamp keeps old deliveries from being played again
 
   @RPL-02 @must
   Scenario Outline: a timestamp with <precision> precision is accepted
+    Given the receiver accepts a correctly signed work_created event
     When I send a correctly signed work_created event with a timestamp of <precision> precision
     Then the receiver acknowledges it with 2xx
 
@@ -44,6 +45,7 @@ Feature: Replay — the timestamp keeps old deliveries from being played again
   Scenario Outline: a timestamp <skew> in the <direction> is accepted
     The sender's and the receiver's clocks are never exactly equal.
 
+    Given the receiver accepts a correctly signed work_created event
     When I send a correctly signed work_created event with a timestamp <skew> in the <direction>
     Then the receiver acknowledges it with 2xx
 

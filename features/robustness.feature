@@ -14,6 +14,7 @@ Feature: Robustness — bad requests get a 4xx and the receiver keeps serving
 
   @ROB-01 @must
   Scenario Outline: a correctly signed body that is <body> gets a 4xx
+    Given the receiver accepts a correctly signed work_created event
     When I send a correctly signed body that is <body>
     Then the receiver refuses it with a 4xx
     And the receiver still accepts a correctly signed work_created event
@@ -29,6 +30,7 @@ Feature: Robustness — bad requests get a 4xx and the receiver keeps serving
 
   @ROB-01 @must
   Scenario: the receiver keeps serving after a series of malformed bodies
+    Given the receiver accepts a correctly signed work_created event
     When I send one after another every kind of malformed body, each correctly signed
     Then the receiver refuses each one with a 4xx
     And the receiver still accepts a correctly signed work_created event
@@ -38,6 +40,7 @@ Feature: Robustness — bad requests get a 4xx and the receiver keeps serving
     A work item with a long description and many custom fields makes a
     large event; DevRev sends it whole.
 
+    Given the receiver accepts a correctly signed work_created event
     When I send a correctly signed work_created event of 512 KiB
     Then the receiver acknowledges it with 2xx within the deadline
 

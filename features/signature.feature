@@ -24,7 +24,8 @@ Feature: Signatures — only events signed with the webhook's secret are accepte
                   unicode or large numbers are accepted.
     SIG-06  MUST  An event signed with another secret (e.g. the one before a
                   rotation) is refused.
-    SIG-07  MUST  A truncated or prefix-only signature is refused.
+    SIG-07  MUST  A truncated, prefix-only or suffixed (correct signature +
+                  extra characters) signature is refused.
 
   @SIG-01 @must
   Scenario Outline: a correctly signed <type> event is acknowledged
@@ -88,6 +89,7 @@ Feature: Signatures — only events signed with the webhook's secret are accepte
     serialises it again before checking the signature gets different bytes
     and wrongly refuses these events.
 
+    Given the receiver accepts a correctly signed work_created event
     When I send a correctly signed work_created event written with <style>
     Then the receiver acknowledges it with 2xx
 
@@ -116,7 +118,9 @@ Feature: Signatures — only events signed with the webhook's secret are accepte
   @SIG-07 @must
   Scenario Outline: an event signed with <variant> is refused
     A receiver that compares only as many characters as it was given, or
-    only a prefix, can be fooled by guessing a few characters.
+    only a prefix, can be fooled by guessing a few characters; one whose
+    decoder ignores trailing garbage accepts a correct signature with junk
+    after it.
 
     Given the receiver accepts a correctly signed work_created event
     When I send a work_created event signed with <variant>
@@ -127,3 +131,4 @@ Feature: Signatures — only events signed with the webhook's secret are accepte
       | the correct signature without its last character |
       | the first half of the correct signature          |
       | the first 8 characters of the correct signature  |
+      | the correct signature with junk appended         |

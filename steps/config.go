@@ -4,18 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/steps/harness"
 )
 
 // DefaultTimeout is the receiver's response deadline when Config.Timeout is
 // zero: DevRev's 3 seconds (PROTOCOL.md §1.2).
 const DefaultTimeout = 3 * time.Second
+
+// KeyEncodingAuto detects how the secret becomes the HMAC key: its bytes,
+// or its base64 decoding when it is valid base64.
+const KeyEncodingAuto signature.KeyEncoding = "auto"
 
 // Encoding names accepted in Config.Encoding.
 const (
@@ -35,7 +44,8 @@ type Config struct {
 	// or "base64". Auto sends one correctly signed event each way and uses
 	// the one the receiver accepts, hex when both are.
 	Encoding string
-	// KeyEncoding says how Secret becomes the HMAC key (raw when empty).
+	// KeyEncoding says how Secret becomes the HMAC key: raw, base64, or
+	// auto (when empty: detection also tries the base64 decoding).
 	KeyEncoding signature.KeyEncoding
 	// Only selects requirement IDs ("SIG-02" or "@SIG-02"); empty means all.
 	Only []string
@@ -54,6 +64,16 @@ type Config struct {
 	// Cucumber, if set, receives godog's cucumber JSON of the run (with the
 	// secret redacted).
 	Cucumber io.Writer
+	// Seed makes every payload and event id of the run repeatable (its
+	// timestamps and signatures follow the clock); 0 picks one, which the
+	// report records.
+	Seed int64
+	// Header holds extra headers sent with every request, e.g. the key a
+	// gateway in front of the receiver wants (--header). Their values are
+	// redacted from every output.
+	Header http.Header
+	// Clock tells the time of the events' timestamps; the real clock when nil.
+	Clock clock.Clock
 }
 
 // ConfigError is a configuration problem found before anything was sent
@@ -82,6 +102,32 @@ type settings struct {
 	keyEnc   signature.KeyEncoding
 	only     []string // normalised IDs
 	skip     []string // normalised IDs
+	seed     int64
+	runID    string
+}
+
+// harnessOptions are the harness's options for these settings.
+func (s *settings) harnessOptions() harness.Options {
+	o := harness.Options{
+		URL: s.target, Secret: s.Secret, Timeout: s.Timeout, Insecure: s.Insecure,
+		Seed: s.seed, Header: s.Header, Clock: s.Clock, Concurrency: Concurrency,
+	}
+	if s.encoding != EncodingAuto {
+		o.Encoding = signature.Encoding(s.encoding)
+	}
+	if s.keyEnc != KeyEncodingAuto {
+		o.KeyEncoding = s.keyEnc
+	}
+	return o
+}
+
+// headerValues are the values of the extra headers, redacted from output.
+func (s *settings) headerValues() []string {
+	var out []string
+	for _, vs := range s.Header {
+		out = append(out, vs...)
+	}
+	return out
 }
 
 // validate checks everything needed to send; it never touches the network.
@@ -113,14 +159,32 @@ func validate(cfg Config) (*settings, error) {
 	}
 	s.keyEnc = cfg.KeyEncoding
 	if s.keyEnc == "" {
-		s.keyEnc = signature.KeyRaw
+		s.keyEnc = KeyEncodingAuto
 	}
-	if _, err := signature.ParseKeyEncoding(string(s.keyEnc)); err != nil {
-		return nil, &ConfigError{Field: "key-encoding", Err: err}
+	if s.keyEnc != KeyEncodingAuto {
+		if _, err := signature.ParseKeyEncoding(string(s.keyEnc)); err != nil {
+			return nil, configErr("key-encoding", "%v (or auto)", err)
+		}
 	}
-	if err := checkSecret(cfg.Secret, s.keyEnc); err != nil {
+	secretRule := s.keyEnc
+	if secretRule == KeyEncodingAuto {
+		secretRule = signature.KeyRaw
+	}
+	if err := checkSecret(cfg.Secret, secretRule); err != nil {
 		return nil, err
 	}
+	if err := checkHeader(cfg.Header); err != nil {
+		return nil, err
+	}
+	s.seed = cfg.Seed
+	if s.seed == 0 {
+		s.seed = newSeed()
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, fmt.Errorf("making the run id: %w", err)
+	}
+	s.runID = id.String()
 	if cfg.Timeout < 0 {
 		return nil, configErr("timeout", "must be positive, got %s", cfg.Timeout)
 	}
@@ -268,4 +332,36 @@ func tagFilter(only []string, tags string, skip []string) string {
 		parts = append(parts, "~@"+id)
 	}
 	return strings.Join(parts, " && ")
+}
+
+// MaxHeaders is how many extra headers --header may add (as many as a
+// DevRev webhook's custom headers).
+const MaxHeaders = 8
+
+var headerName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// reservedHeaders are set by the harness itself.
+var reservedHeaders = map[string]bool{"X-Devrev-Signature": true, "Content-Type": true, "Content-Length": true, "Host": true, "User-Agent": true}
+
+// checkHeader validates extra headers the way DevRev validates a
+// webhook's custom headers: names of letters, digits, '-' and '_', at most
+// MaxHeaders, none the harness sets itself.
+func checkHeader(h http.Header) error {
+	if len(h) > MaxHeaders {
+		return configErr("header", "%d headers; at most %d", len(h), MaxHeaders)
+	}
+	for k, vs := range h {
+		switch {
+		case !headerName.MatchString(k):
+			return configErr("header", "%q is not a header name (letters, digits, '-' and '_')", k)
+		case reservedHeaders[http.CanonicalHeaderKey(k)]:
+			return configErr("header", "%s is set by revhook itself", http.CanonicalHeaderKey(k))
+		}
+		for _, v := range vs {
+			if strings.ContainsAny(v, "\r\n\x00") {
+				return configErr("header", "the value of %s has a line break or NUL", k)
+			}
+		}
+	}
+	return nil
 }

@@ -10,9 +10,10 @@ package steps
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"io"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,24 +23,16 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/revhook/revhook/features"
-	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/steps/harness"
 	"github.com/revhook/revhook/steps/report"
 )
 
 // Concurrency is how many scenarios run at once. Each has at most one
-// request in flight (the load-generating steps run alone), so a receiver
-// that answers one request at a time within deadline/Concurrency still
-// passes everything but the burst.
+// request in flight (the load-generating steps run alone). A failure seen
+// while others ran is confirmed alone before it is reported; once a
+// request gets no answer at all, every waiting scenario starts at once, so
+// a receiver that stopped answering costs one deadline, not one per wave.
 const Concurrency = 8
-
-// SlowConcurrency is how many scenarios run at once when the receiver let a
-// correctly signed probe event time out: its scenarios mostly wait out the
-// deadline, and running them together bounds the run to a few deadlines.
-const SlowConcurrency = 128
-
-// independentOfAcceptance lists the requirements that can be checked when
-// the receiver accepts no correctly signed event at all.
-var independentOfAcceptance = map[string]bool{"ROB-03": true, "SEC-01": true}
 
 // ListedScenario is one selected scenario, as `revhook check --list` prints it.
 type ListedScenario struct {
@@ -177,8 +170,8 @@ func idsOf(ls []ListedScenario) []string {
 // Run checks the receiver at cfg.URL against the selected requirements and
 // returns the report. A *ConfigError means nothing was sent (exit 2); any
 // other error means the harness itself failed and the results are void
-// (exit 3). A receiver that cannot be reached is not an error: every
-// selected requirement fails with the reason.
+// (exit 3). A receiver that cannot be reached is not an error: ACK-01
+// fails with the reason and what could not be observed is blocked.
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	started := time.Now()
 	s, err := validate(cfg)
@@ -189,238 +182,283 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEnv(s)
+	h, err := harness.New(s.harnessOptions())
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{Field: "secret", Err: err}
 	}
-	defer e.close()
-
-	e.detect(ctx)
-	states, cucumber, err := e.runSuite(ctx, sel)
+	r := &runner{h: h, s: s, defs: (&bindings{h: h}).all()}
+	h.Detect(ctx)
+	scs, cucumber, err := r.suite(ctx, sel.filter, nil)
 	if err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("check interrupted: %w", err)
 	}
-	rep := e.build(sel, states, started)
-	forms := secretForms(s.Secret)
-	redactValue(reflect.ValueOf(rep), forms)
+	if err := r.confirmAlone(ctx, sel.filter, scs); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("check interrupted: %w", err)
+	}
+	rep := r.build(sel, scs, started)
+	red := harness.NewRedactor(s.Secret, s.headerValues()...)
+	red.Value(rep)
 	rep.Finish()
 	if cfg.Cucumber != nil {
-		if _, err := cfg.Cucumber.Write(redactBytes(cucumber, forms)); err != nil {
+		if _, err := cfg.Cucumber.Write(red.Bytes(cucumber)); err != nil {
 			return rep, fmt.Errorf("writing the cucumber report: %w", err)
 		}
 	}
 	return rep, nil
 }
 
-// detect checks that the receiver can be reached at all (a connection, and
-// the TLS handshake for https), then finds the signature encoding it
-// accepts (Encoding auto) with one correctly signed event each way.
-func (e *env) detect(ctx context.Context) {
-	dctx, cancel := context.WithTimeout(ctx, e.s.Timeout)
-	conn, err := e.connect(dctx)
-	cancel()
-	if err != nil {
-		e.unreachable = failf("receiver unreachable: %v", err)
-		return
-	}
-	conn.Close()
-	probe := &scenarioState{}
-	send := func(enc signature.Encoding) *exchange {
-		x := &exchange{what: fmt.Sprintf("encoding probe: a correctly signed work_created event with a %s signature", enc), control: true}
-		ev, err := e.newEvent("work_created")
-		if err != nil {
-			x.err = err
-			return x
-		}
-		body, err := encode(ev)
-		if err != nil {
-			x.err = err
-			return x
-		}
-		signer, err := signature.NewSigner(e.s.Secret, enc, e.s.keyEnc)
-		if err != nil {
-			x.err = err
-			return x
-		}
-		x = e.post(ctx, probe, x.what, body, signedHeader(signer.Sign(body), false), false)
-		x.control = true
-		return x
-	}
-	if e.s.encoding != EncodingAuto {
-		x := send(e.enc)
-		e.probes = []*exchange{x}
-		e.slow = x.err != nil
-		return
-	}
-	var hex, b64 *exchange
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); hex = send(signature.Hex) }()
-	go func() { defer wg.Done(); b64 = send(signature.Base64) }()
-	wg.Wait()
-	e.probes = []*exchange{hex, b64}
-	e.slow = hex.err != nil || b64.err != nil
-	switch {
-	case hex.ok():
-		e.detected = true
-	case b64.ok():
-		e.detected = true
-		_ = e.setEncoding(signature.Base64) // the secret was validated already
-	case hex.err == nil && b64.err == nil:
-		e.noAcceptance = failf("receiver accepted neither hex nor base64 signatures: it answered %s to a correctly signed work_created event with a hex signature and %s with a base64 one", hex.outcome(), b64.outcome())
-	}
-	// Otherwise a probe got no answer in time: the encoding stays hex,
-	// undetected, and every scenario observes the receiver for itself.
+// runner runs the selected scenarios of one check.
+type runner struct {
+	h    *harness.Harness
+	s    *settings
+	defs []stepDef
 }
 
-// runSuite runs the selected scenarios with godog and returns their states
-// in pickle order and the cucumber JSON.
-func (e *env) runSuite(ctx context.Context, sel *selection) (map[string][]*scenarioState, []byte, error) {
+// scenarioKey identifies a scenario across runs: its feature and name.
+func scenarioKeyOf(p *godog.Scenario) string { return p.Uri + ": " + p.Name }
+
+// suite runs the scenarios the filter selects with godog — those only
+// (nil: all) — and returns their states in feature order, and the
+// cucumber JSON. only runs them one at a time.
+func (r *runner) suite(ctx context.Context, filter string, only map[string]bool) ([]*harness.Scenario, []byte, error) {
 	var (
-		mu     sync.Mutex
-		states []*scenarioState
+		mu    sync.Mutex
+		scs   []*harness.Scenario
+		order = map[*harness.Scenario]string{} // godog's pickle id
 	)
 	var cucumber bytes.Buffer
-	concurrency := Concurrency
-	if e.slow {
-		concurrency = SlowConcurrency
-	}
-	// godog always needs a formatter; progress into the void is the
-	// cheapest when no cucumber JSON was asked for.
 	format, output := "progress", io.Writer(io.Discard)
-	if e.s.Cucumber != nil {
+	if r.s.Cucumber != nil && only == nil {
 		format, output = "cucumber", &cucumber
+	}
+	concurrency := 256 // the harness's slots bound the scenarios in flight
+	if only != nil {
+		concurrency = 1
 	}
 	suite := godog.TestSuite{
 		Name: "revhook",
-		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
-				st := newScenarioState(p)
+		ScenarioInitializer: func(gsc *godog.ScenarioContext) {
+			gsc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+				key := scenarioKeyOf(p)
+				if only != nil && !only[key] {
+					return ctx, godog.ErrSkip
+				}
+				reqID, level := requirementOf(p)
+				sc := r.h.NewScenario(key, p.Name, reqID, level)
 				mu.Lock()
-				states = append(states, st)
+				scs = append(scs, sc)
+				order[sc] = p.Id
 				mu.Unlock()
-				ctx = withState(ctx, st)
-				switch {
-				case e.unreachable != nil:
-					st.attached = e.probes
-					return ctx, e.unreachable
-				case e.noAcceptance != nil && !independentOfAcceptance[st.reqID]:
-					st.attached = e.probes
-					return ctx, e.noAcceptance
+				if err := r.h.Begin(ctx); err != nil {
+					return ctx, err
+				}
+				ctx = withScenario(ctx, sc)
+				return ctx, r.precondition(sc)
+			})
+			gsc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+				if sc, serr := scenarioOf(ctx); serr == nil {
+					sc.Finish(err)
+					r.h.End()
 				}
 				return ctx, nil
 			})
-			sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
-				if st, serr := stateOf(ctx); serr == nil {
-					st.finish(err)
-				}
-				return ctx, nil
-			})
-			e.register(sc)
+			register(gsc, r.defs)
 		},
 		Options: &godog.Options{
-			FS:             features.FS(),
-			Paths:          features.Files(),
-			Tags:           sel.filter,
-			Format:         format,
-			Output:         output,
-			Concurrency:    concurrency,
-			Strict:         true,
-			NoColors:       true,
-			DefaultContext: ctx,
+			FS: features.FS(), Paths: features.Files(), Tags: filter, Format: format, Output: output,
+			Concurrency: concurrency, Strict: true, NoColors: true, DefaultContext: ctx,
 		},
 	}
 	if code := suite.Run(); code > 1 {
 		return nil, nil, fmt.Errorf("godog could not run the catalogue (exit %d)", code)
 	}
-	byID := map[string][]*scenarioState{}
-	var harness []string
-	for _, st := range states {
-		if isHarnessFailure(st.err) || !st.finished {
-			harness = append(harness, fmt.Sprintf("%s %q: %s", st.reqID, st.name, st.reason()))
+	sort.SliceStable(scs, func(i, j int) bool { return pickleOrder(order[scs[i]], order[scs[j]]) })
+	var broken []string
+	for _, sc := range scs {
+		if !sc.Finished() || harness.IsHarnessFailure(sc.Err()) {
+			broken = append(broken, fmt.Sprintf("%s %q: %s", sc.ReqID, sc.Name, sc.Reason()))
 		}
-		byID[st.reqID] = append(byID[st.reqID], st)
 	}
-	if len(harness) > 0 && ctx.Err() == nil {
-		return nil, nil, fmt.Errorf("the harness failed in %d scenario(s): %s", len(harness), strings.Join(harness, "; "))
+	if len(broken) > 0 && ctx.Err() == nil {
+		return nil, nil, fmt.Errorf("the harness failed in %d scenario(s): %s", len(broken), strings.Join(broken, "; "))
 	}
-	// Scenarios in feature order: godog numbers pickles as it parses them.
-	for id, sts := range byID {
-		sort.SliceStable(sts, func(i, j int) bool { return pickleOrder(sts[i].pickleID, sts[j].pickleID) })
-		byID[id] = sts
+	return scs, cucumber.Bytes(), nil
+}
+
+// precondition fails or blocks a scenario before it sends anything when
+// the receiver could not be reached at all.
+func (r *runner) precondition(sc *harness.Scenario) error {
+	why := r.h.Detection.Unreachable
+	if why == "" {
+		return nil
 	}
-	return byID, cucumber.Bytes(), nil
+	sc.Attach(r.h.Detection.Probes...)
+	switch sc.ReqID {
+	case harness.CoversTime:
+		return harness.Failf("%s", why)
+	case "SEC-01":
+		return nil
+	}
+	return &harness.Blocked{By: []string{harness.CoversTime}, Msg: "not observed: " + why}
+}
+
+// requirementOf returns the requirement ID and level a scenario's tags name.
+func requirementOf(p *godog.Scenario) (id, level string) {
+	for _, t := range p.Tags {
+		if r, ok := features.Lookup(strings.TrimPrefix(t.Name, "@")); ok {
+			return r.ID, r.Level
+		}
+	}
+	return "", ""
+}
+
+// confirmAlone re-runs, one at a time, the scenarios that failed while
+// others ran, and keeps what they show alone: a scenario that passes alone
+// passes with a note (ACK-02, about concurrency itself, is not re-run).
+// Root failures go first; a blocked scenario is re-run only if what
+// blocked it no longer fails. One probe first checks that the receiver
+// still answers: if it does not, nothing is re-run and the failures say so.
+func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness.Scenario) error {
+	if len(scs) < 2 || r.h.Detection.Unreachable != "" {
+		return nil
+	}
+	var root, blocked []*harness.Scenario
+	for _, sc := range scs {
+		switch {
+		case sc.Passed() || sc.ReqID == "ACK-02":
+		case len(sc.BlockedBy()) > 0:
+			blocked = append(blocked, sc)
+		default:
+			root = append(root, sc)
+		}
+	}
+	if len(root)+len(blocked) == 0 {
+		return nil
+	}
+	if n, ok := r.stillAnswers(ctx); !ok {
+		for _, sc := range append(root, blocked...) {
+			sc.SetNote(fmt.Sprintf("the receiver stopped answering after %d requests, so this failure was not confirmed alone", n))
+		}
+		return nil
+	}
+	if err := r.rerun(ctx, filter, root); err != nil {
+		return err
+	}
+	failing := map[string]bool{}
+	for _, sc := range scs {
+		if !sc.Passed() && len(sc.BlockedBy()) == 0 {
+			failing[sc.ReqID] = true
+		}
+	}
+	var again []*harness.Scenario
+	for _, sc := range blocked {
+		free := true
+		for _, id := range sc.BlockedBy() {
+			free = free && !failing[id]
+		}
+		if free {
+			again = append(again, sc)
+		}
+	}
+	return r.rerun(ctx, filter, again)
+}
+
+// stillAnswers sends one correctly signed event: whether the receiver
+// answers at all, and how many requests the run had sent before.
+func (r *runner) stillAnswers(ctx context.Context) (int64, bool) {
+	n := r.h.Requests()
+	sc := r.h.NewScenario("probe after the concurrent phase", "probe", "", "")
+	_ = r.h.Control(ctx, sc, harness.BaseType)
+	x := sc.ControlExchange()
+	return n, x != nil && x.Answered()
+}
+
+// rerun runs scs again one at a time and takes over what each shows alone.
+func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenario) error {
+	if len(scs) == 0 {
+		return nil
+	}
+	only := map[string]bool{}
+	for _, sc := range scs {
+		only[sc.Key] = true
+	}
+	again, _, err := r.suite(ctx, filter, only)
+	if err != nil {
+		return err
+	}
+	alone := map[string]*harness.Scenario{}
+	for _, sc := range again {
+		alone[sc.Key] = sc
+	}
+	for _, sc := range scs {
+		a := alone[sc.Key]
+		if a == nil {
+			continue
+		}
+		if a.Passed() {
+			sc.Finish(nil)
+			sc.SetNote("failed while other scenarios ran (" + sc.Reason() + "); passed when re-run alone")
+			continue
+		}
+		sc.Replace(a)
+	}
+	return nil
+}
+
+// newSeed returns a random non-zero seed.
+func newSeed() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	if s := int64(binary.LittleEndian.Uint64(b[:]) >> 1); s != 0 {
+		return s
+	}
+	return 1
 }
 
 // build aggregates scenario states into one verdict per requirement.
-func (e *env) build(sel *selection, states map[string][]*scenarioState, started time.Time) *report.Report {
-	version := e.s.Version
+func (r *runner) build(sel *selection, scs []*harness.Scenario, started time.Time) *report.Report {
+	version := r.s.Version
 	if version == "" {
 		version = "dev"
 	}
-	encoding := string(e.enc)
+	h := r.h
 	rep := &report.Report{
-		Schema:    report.Schema,
-		Tool:      report.Tool{Name: "revhook", Version: version},
-		Target:    report.Target{URL: e.url, Encoding: encoding, EncodingDetected: e.detected, KeyEncoding: string(e.s.keyEnc)},
+		Schema: report.Schema, RunID: r.s.runID, Seed: r.s.seed,
+		Tool: report.Tool{Name: "revhook", Version: version},
+		Target: report.Target{
+			URL: h.URL(), Encoding: string(h.Encoding()), EncodingDetected: h.Detection.Detected,
+			KeyEncoding: string(h.KeyEncoding()), Detection: h.Detection.Summary(h.Encoding(), h.KeyEncoding()),
+		},
 		StartedAt: started.UTC(),
+	}
+	byID := map[string][]*harness.Scenario{}
+	for _, sc := range scs {
+		byID[sc.ReqID] = append(byID[sc.ReqID], sc)
 	}
 	skipped := map[string]bool{}
 	for _, id := range sel.skipped {
 		skipped[id] = true
 	}
-	for _, r := range features.Requirements() {
+	for _, q := range features.Requirements() {
 		switch {
-		case skipped[r.ID]:
+		case skipped[q.ID]:
 			rep.Requirements = append(rep.Requirements, report.Requirement{
-				ID: r.ID, Level: r.Level, Title: r.Title, Group: features.Group(r.ID),
+				ID: q.ID, Level: q.Level, Title: q.Title, Group: features.Group(q.ID),
 				Status: report.StatusSkip, Reason: "skipped with --skip",
 			})
-		case contains(sel.ids, r.ID):
-			rep.Requirements = append(rep.Requirements, e.verdict(r, states[r.ID]))
+		case contains(sel.ids, q.ID):
+			rep.Requirements = append(rep.Requirements, h.Verdict(q, byID[q.ID]))
 		}
 	}
 	rep.DurationMS = time.Since(started).Milliseconds()
 	rep.Finish()
 	return rep
-}
-
-func (e *env) verdict(r features.Requirement, sts []*scenarioState) report.Requirement {
-	q := report.Requirement{ID: r.ID, Level: r.Level, Title: r.Title, Group: features.Group(r.ID), Status: report.StatusPass}
-	if len(sts) == 0 {
-		q.Status, q.Reason = report.StatusFail, "no scenario ran"
-		return q
-	}
-	var first, last time.Time
-	for _, st := range sts {
-		if first.IsZero() || st.start.Before(first) {
-			first = st.start
-		}
-		if st.end.After(last) {
-			last = st.end
-		}
-		sc := report.Scenario{Name: st.name, Status: report.StatusPass}
-		if !st.passed() {
-			sc.Status, sc.Reason = report.StatusFail, st.reason()
-			if q.Status == report.StatusPass {
-				q.Status = report.StatusFail
-				q.Reason = st.name + " — " + st.reason()
-			}
-			for _, x := range st.evidenceExchanges(evidencePerScenario) {
-				if len(q.Evidence) < evidencePerReq {
-					q.Evidence = append(q.Evidence, e.evidence(x, st.name, r.ID))
-				}
-			}
-		}
-		q.Scenarios = append(q.Scenarios, sc)
-	}
-	if !last.IsZero() {
-		q.DurationMS = last.Sub(first).Milliseconds()
-	}
-	return q
 }
 
 func contains(ids []string, id string) bool {

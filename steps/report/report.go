@@ -62,6 +62,10 @@ type Target struct {
 	Encoding         string `json:"encoding"`
 	EncodingDetected bool   `json:"encoding_detected"`
 	KeyEncoding      string `json:"key_encoding,omitempty"`
+	// Detection says how the signing was chosen, e.g. "hex signature, raw
+	// key (detected)" or "undetermined: the receiver also accepts a wrong
+	// signature" (extension).
+	Detection string `json:"detection,omitempty"`
 }
 
 // Summary counts requirements by status.

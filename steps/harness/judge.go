@@ -1,0 +1,247 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// The requirements that cover a control: an event control is SIG-01's
+// (acknowledged at all) and ACK-01's (in time); a verify control is
+// VER-01's (the right answer) and VER-02's (in time).
+const (
+	CoversStatus       = "SIG-01"
+	CoversTime         = "ACK-01"
+	CoversVerifyAnswer = "VER-01"
+	CoversVerifyTime   = "VER-02"
+)
+
+// Control sends the scenario's base event of typ correctly signed, with
+// its own id, and returns a *Blocked unless the receiver acknowledged it
+// in time: what the scenario checks next cannot be observed otherwise.
+func (h *Harness) Control(ctx context.Context, sc *Scenario, typ string) error {
+	ev, err := sc.Event(typ)
+	if err != nil {
+		return err
+	}
+	b, err := h.Build(ev, Correct())
+	if err != nil {
+		return err
+	}
+	x := h.Send(ctx, sc, Request{
+		What: "the control: the same " + typ + " event correctly signed (its own event id)", Body: b.Body,
+		Header: b.Header, Control: true, Recipe: b.Recipe,
+	}, false)
+	return sc.Blame(h.controlProblem(sc, x), x)
+}
+
+// controlProblem is the *Blocked of an event control that was not
+// acknowledged in time (nil if it was).
+func (h *Harness) controlProblem(sc *Scenario, x *Exchange) error {
+	what := fmt.Sprintf("so what %s checks could not be observed", sc.ReqID)
+	switch {
+	case x.Err != nil:
+		return &Blocked{By: []string{CoversTime}, Msg: fmt.Sprintf("not observed: the control event (the same event correctly signed) got no answer (%v), %s", x.Err, what)}
+	case !x.OK():
+		return &Blocked{By: []string{CoversStatus}, Msg: fmt.Sprintf("not observed: the receiver refused the control event (the same event correctly signed) with %s, %s", x.Outcome(), what)}
+	case x.Late:
+		return &Blocked{By: []string{CoversTime}, Msg: fmt.Sprintf("not observed: the receiver acknowledged the control event only after %s, past the %s deadline, %s", seconds(x.Latency), seconds(h.opt.Timeout), what)}
+	}
+	return nil
+}
+
+// ControlVerify sends a correctly signed verify event and returns a
+// *Blocked unless it was answered with its challenge in time.
+func (h *Harness) ControlVerify(ctx context.Context, sc *Scenario) error {
+	ev, err := sc.Event("verify")
+	if err != nil {
+		return err
+	}
+	b, err := h.Build(ev, Correct())
+	if err != nil {
+		return err
+	}
+	x := h.Send(ctx, sc, Request{What: "the control: a correctly signed verify event", Body: b.Body, Header: b.Header, Control: true, Recipe: b.Recipe}, false)
+	x.Challenge, _ = ev.Payload["challenge"].(string)
+	return sc.Blame(verifyControlProblem(sc, x), x)
+}
+
+func verifyControlProblem(sc *Scenario, x *Exchange) error {
+	what := fmt.Sprintf("so what %s checks could not be observed", sc.ReqID)
+	switch p := ChallengeProblem(x); {
+	case x.Err != nil:
+		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: the control verify event (correctly signed) got no answer (%v), %s", x.Err, what)}
+	case p != "":
+		return &Blocked{By: []string{CoversVerifyAnswer}, Msg: fmt.Sprintf("not observed: the receiver %s to the control verify event (correctly signed), %s", p, what)}
+	case x.Late:
+		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: the receiver answered the control verify event only after %s, past the deadline, %s", seconds(x.Latency), what)}
+	}
+	return nil
+}
+
+// Acknowledged judges an exchange that had to be acknowledged with 2xx
+// within the deadline. SIG-01 judges only that a 2xx came (its deadline is
+// ACK-01's); ACK-01 judges only the time (a refusal is SIG-01's).
+func (h *Harness) Acknowledged(sc *Scenario, x *Exchange) error {
+	switch sc.ReqID {
+	case CoversStatus:
+		switch {
+		case x.Err != nil:
+			return &Blocked{By: []string{CoversTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
+		case !x.OK():
+			if d := h.Detection.NoAcceptance; d != "" {
+				return Failf("%s", d)
+			}
+			return Failf("receiver answered %s to %s%s", x.Outcome(), x.What, h.refusalHint(x))
+		}
+		return nil
+	case CoversTime:
+		if x.Err == nil && !x.OK() {
+			return &Blocked{By: []string{CoversStatus}, Msg: fmt.Sprintf("not observed: the receiver refused %s (%s), so its time to acknowledge could not be observed", x.What, x.Outcome())}
+		}
+	}
+	switch {
+	case x.Err != nil:
+		return Failf("no acknowledgement of %s: %v", x.What, x.Err)
+	case !x.OK():
+		return Failf("receiver answered %s to %s", x.Outcome(), x.What)
+	case x.Late:
+		return Failf("receiver acknowledged %s after %s, over the %s deadline", x.What, seconds(x.Latency), seconds(h.opt.Timeout))
+	}
+	return nil
+}
+
+// refusalHint explains a refused correctly signed event where it can.
+func (h *Harness) refusalHint(x *Exchange) string {
+	if x.Status == http.StatusUnauthorized || x.Status == http.StatusForbidden {
+		return fmt.Sprintf(" (signed %s with the %s key; see --encoding and --key-encoding)", h.enc, h.keyEnc)
+	}
+	return ""
+}
+
+// Refused judges an exchange the receiver had to refuse (non-2xx).
+func (h *Harness) Refused(x *Exchange) error {
+	switch {
+	case x.Err != nil:
+		return Failf("no answer to %s (%v); a refusal is an answer, 401 or 403", x.What, x.Err)
+	case x.OK():
+		return Failf("receiver answered %s to %s; it must refuse it (401 or 403)", x.Outcome(), x.What)
+	}
+	return nil
+}
+
+// FourXX judges an exchange that had to get a 4xx.
+func (h *Harness) FourXX(x *Exchange) error {
+	switch {
+	case x.Err != nil:
+		return Failf("no 4xx answer to %s: %v", x.What, x.Err)
+	case x.Status < 400 || x.Status > 499:
+		return Failf("receiver answered %s to %s; a 4xx is expected", x.Outcome(), x.What)
+	}
+	return nil
+}
+
+// Status judges an exchange that had to get want. No answer at all is
+// ACK-01's fault, not this requirement's.
+func (h *Harness) Status(x *Exchange, want int) error {
+	switch {
+	case x.Err != nil:
+		return &Blocked{By: []string{CoversTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
+	case x.Status != want:
+		return Failf("receiver answered %s to %s; %d is expected", x.Outcome(), x.What, want)
+	}
+	return nil
+}
+
+// ChallengeProblem says why x is not a correct verify answer ("" if it
+// is), with a hint for the mistakes seen in real receivers.
+func ChallengeProblem(x *Exchange) string {
+	if x.Err != nil {
+		return "gave no answer (" + x.Err.Error() + ")"
+	}
+	if x.Status != http.StatusOK {
+		return "answered " + x.Outcome()
+	}
+	var got map[string]any
+	if err := json.Unmarshal(x.RespBody, &got); err != nil {
+		return fmt.Sprintf("answered 200 with a body that is not a JSON object: %s", QuoteShort(string(x.RespBody)))
+	}
+	c, ok := got["challenge"]
+	if !ok {
+		return fmt.Sprintf("answered 200 without a \"challenge\" field: %s", QuoteShort(string(x.RespBody)))
+	}
+	s, ok := c.(string)
+	switch {
+	case ok && s == x.Challenge:
+		return ""
+	case c == nil || s == "":
+		return fmt.Sprintf("answered 200 with an empty challenge (%s): it reads a top-level `challenge`; DevRev sends it at `verify.challenge`", QuoteShort(string(x.RespBody)))
+	}
+	return fmt.Sprintf("answered 200 with the challenge %s instead of %s", QuoteShort(fmt.Sprint(c)), QuoteShort(x.Challenge))
+}
+
+// Challenge judges VER-01: the answer carries the challenge (its time is
+// VER-02's).
+func (h *Harness) Challenge(x *Exchange) error {
+	if x.Err != nil {
+		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
+	}
+	if p := ChallengeProblem(x); p != "" {
+		return Failf("receiver %s to %s", p, x.What)
+	}
+	return nil
+}
+
+// VerifyInTime judges VER-02: a correct verify answer within the deadline.
+func (h *Harness) VerifyInTime(x *Exchange) error {
+	switch {
+	case x.Err != nil:
+		return Failf("no verify answer within the %s deadline: %v", seconds(h.opt.Timeout), x.Err)
+	case ChallengeProblem(x) != "":
+		return &Blocked{By: []string{CoversVerifyAnswer}, Msg: fmt.Sprintf("not observed: the receiver %s to %s, not a verify answer", ChallengeProblem(x), x.What)}
+	case x.Late:
+		return Failf("the verify answer took %s, over the %s deadline", seconds(x.Latency), seconds(h.opt.Timeout))
+	}
+	return nil
+}
+
+// JSONType judges VER-03 on a correct verify answer.
+func (h *Harness) JSONType(x *Exchange) error {
+	switch {
+	case x.Err != nil:
+		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
+	case ChallengeProblem(x) != "":
+		return &Blocked{By: []string{CoversVerifyAnswer}, Msg: fmt.Sprintf("not observed: the receiver %s to %s, not a verify answer", ChallengeProblem(x), x.What)}
+	}
+	ct := x.RespHeader.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		if ct == "" {
+			ct = "no Content-Type"
+		}
+		return Failf("the verify answer's content type is %q, not application/json", ct)
+	}
+	return nil
+}
+
+// NoChallenge judges VER-04: a badly signed verify does not get the
+// challenge (no answer at all does not hand it out either).
+func (h *Harness) NoChallenge(x *Exchange) error {
+	if x.OK() && strings.Contains(string(x.RespBody), x.Challenge) {
+		return Failf("receiver answered %s to %s, handing out the challenge", x.Outcome(), x.What)
+	}
+	return nil
+}
+
+// HTTPS judges SEC-01.
+func (h *Harness) HTTPS(x *Exchange) error {
+	if u := h.opt.URL; u.Scheme != "https" {
+		return Failf("the endpoint is plain HTTP (%s://%s): deliveries and their signatures travel unencrypted; expected on loopback in development, not in production", u.Scheme, u.Host)
+	}
+	if x.Err != nil {
+		return Failf("no HTTPS exchange with the endpoint: %v", x.Err)
+	}
+	return nil
+}

@@ -1,0 +1,257 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/revhook/revhook/simulator/signature"
+)
+
+// Bounds on what the harness reads from a receiver.
+const (
+	// MaxResponseBytes bounds every response body read; the rest is not read.
+	MaxResponseBytes = 64 << 10
+	// MaxResponseHeaderBytes bounds every response's headers.
+	MaxResponseHeaderBytes = 64 << 10
+)
+
+// UserAgent is the User-Agent of every request.
+const UserAgent = "revhook (DevRev webhook simulator)"
+
+// client returns the HTTP client of every request: no proxy, no redirects
+// followed, no keep-alive (no connection is shared between scenarios or
+// requests: a receiver that closes a connection after an error cannot make
+// the next scenario fail), bounded headers.
+func (h *Harness) client() *http.Client {
+	tr := &http.Transport{
+		Proxy:                  nil,
+		DisableKeepAlives:      true,
+		DisableCompression:     true,
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
+		TLSHandshakeTimeout:    h.opt.Timeout,
+		DialContext:            (&net.Dialer{Timeout: h.opt.Timeout}).DialContext,
+	}
+	if h.opt.Insecure {
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure, opt-in
+	}
+	return &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Request is one request to make.
+type Request struct {
+	What    string
+	Method  string // POST when empty
+	Header  http.Header
+	Body    []byte
+	Control bool
+	Recipe  Recipe
+}
+
+// SignedHeader returns the delivery header with sig as X-DevRev-Signature
+// (DevRev's capitalisation); no signature header when omit.
+func SignedHeader(sig string, omit bool) http.Header {
+	h := http.Header{"Content-Type": {"application/json"}}
+	if !omit {
+		h[signature.Header] = []string{sig}
+	}
+	return h
+}
+
+// Send makes r, records it in sc (sent: it becomes "it") and returns it.
+func (h *Harness) Send(ctx context.Context, sc *Scenario, r Request, sent bool) *Exchange {
+	h.gate.RLock() // before the deadline starts: waiting for a burst is not the receiver's time
+	defer h.gate.RUnlock()
+	return h.send(ctx, sc, r, sent)
+}
+
+// send is Send for a caller that holds the gate.
+func (h *Harness) send(ctx context.Context, sc *Scenario, r Request, sent bool) *Exchange {
+	x := h.do(ctx, r)
+	sc.Record(x, sent)
+	return x
+}
+
+// do makes the request: the deadline plus the grace bound the whole exchange.
+func (h *Harness) do(ctx context.Context, r Request) *Exchange {
+	if r.Method == "" {
+		r.Method = http.MethodPost
+	}
+	x := &Exchange{What: r.What, Control: r.Control, Method: r.Method, Header: r.Header, Body: r.Body, Recipe: r.Recipe}
+	limit := h.opt.Timeout + h.opt.Grace
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, h.URL(), body)
+	if err != nil {
+		x.Err = fmt.Errorf("building the request: %w", err)
+		return x
+	}
+	for k, v := range h.opt.Header {
+		req.Header[k] = v
+	}
+	for k, v := range r.Header {
+		req.Header[k] = v
+	}
+	req.Header.Set("User-Agent", UserAgent)
+	h.requests.Add(1)
+	start := time.Now()
+	resp, err := h.client().Do(req)
+	if err == nil {
+		x.Status, x.RespHeader = resp.StatusCode, resp.Header
+		x.RespBody, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes))
+		resp.Body.Close()
+	}
+	x.Latency = time.Since(start)
+	if err != nil {
+		x.Err = h.describe(ctx, err, limit)
+		h.slots.widen()
+		return x
+	}
+	h.answered.Add(1)
+	x.Late = x.Latency > h.opt.Timeout
+	return x
+}
+
+// describe turns a transport error into a one-line reason naming what the
+// receiver did, with a hint where one helps.
+func (h *Harness) describe(ctx context.Context, err error, limit time.Duration) error {
+	var cert *tls.CertificateVerificationError
+	var unknown x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var nerr net.Error
+	msg := err.Error()
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()):
+		return fmt.Errorf("timeout: no answer within %s (the %s deadline and %s of grace)", seconds(limit), seconds(h.opt.Timeout), seconds(h.opt.Grace))
+	case errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Errorf("interrupted before an answer")
+	case errors.As(err, &cert) || errors.As(err, &unknown) || errors.As(err, &hostname):
+		return fmt.Errorf("TLS: the receiver's certificate is not trusted (%v); pass --insecure to accept a self-signed certificate", rootCause(err))
+	case strings.Contains(msg, "server response headers exceeded"):
+		return fmt.Errorf("the response headers exceeded %d KiB", MaxResponseHeaderBytes>>10)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("connection refused")
+	case errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("connection reset by the receiver")
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("the receiver closed the connection without a complete answer")
+	case strings.Contains(msg, "tls:") || strings.Contains(msg, "TLS"):
+		return fmt.Errorf("TLS: %v", rootCause(err))
+	}
+	return rootCause(err)
+}
+
+// rootCause strips net/http's "Post \"url\": " wrapping.
+func rootCause(err error) error {
+	var u *url.Error
+	if errors.As(err, &u) {
+		return u.Err
+	}
+	return err
+}
+
+// SendCut writes a POST of body over a fresh raw connection, stops after
+// the first n body bytes and closes the connection without reading an
+// answer: a sender whose connection broke (n < len(body)) or that gave up
+// waiting (n == len(body)). Every step is bounded by the deadline.
+func (h *Harness) SendCut(ctx context.Context, body []byte, hdr http.Header, n int) error {
+	h.gate.RLock()
+	defer h.gate.RUnlock()
+	ctx, cancel := context.WithTimeout(ctx, h.opt.Timeout)
+	defer cancel()
+	conn, err := h.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	u := h.opt.URL
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nConnection: close\r\nUser-Agent: %s\r\n", u.RequestURI(), u.Host, len(body), UserAgent)
+	all := http.Header{}
+	for k, v := range h.opt.Header {
+		all[k] = v
+	}
+	for k, v := range hdr {
+		all[k] = v
+	}
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range all[k] {
+			fmt.Fprintf(&req, "%s: %s\r\n", k, v)
+		}
+	}
+	req.WriteString("\r\n")
+	req.Write(body[:min(n, len(body))])
+	h.requests.Add(1)
+	if _, err := conn.Write(req.Bytes()); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// Connect opens a connection to the receiver, TLS included for https,
+// bounded by ctx; its deadline applies to the connection.
+func (h *Harness) Connect(ctx context.Context) (net.Conn, error) {
+	u := h.opt.URL
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(u.Hostname(), port))
+	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("connection refused at %s", net.JoinHostPort(u.Hostname(), port))
+		}
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	if u.Scheme != "https" {
+		return conn, nil
+	}
+	tc := tls.Client(conn, &tls.Config{
+		ServerName:         u.Hostname(),
+		InsecureSkipVerify: h.opt.Insecure, //nolint:gosec // --insecure, opt-in
+		NextProtos:         []string{"http/1.1"},
+	})
+	if err := tc.HandshakeContext(ctx); err != nil {
+		conn.Close()
+		return nil, h.describe(ctx, err, h.opt.Timeout)
+	}
+	return tc, nil
+}
+
+// RawNote describes a deliberately cut attempt for the evidence.
+func RawNote(n, total int, started time.Time) string {
+	if n < total {
+		return fmt.Sprintf("the harness closed the connection after %d of %d body bytes (a connection broken mid-body)", n, total)
+	}
+	return fmt.Sprintf("the harness wrote the whole request (%d body bytes) and closed the connection without waiting for the answer (a sender that gave up), after %s", total, time.Since(started).Round(time.Millisecond))
+}
