@@ -1,5 +1,5 @@
 // Package features holds the receiver conformance catalogue of revhook: the
-// requirement table of PROTOCOL.md §2 (Requirements, Lookup) and the Gherkin
+// requirement table of docs/protocol.md §2 (Requirements, Lookup) and the Gherkin
 // feature files that check each requirement over HTTP, embedded so that
 // `revhook check` needs no checkout.
 //

@@ -6,37 +6,38 @@ Feature: Forward compatibility — new types and new fields do not break the rec
   degraded. Unknown fields, in the envelope or inside the objects, must be
   ignored.
 
-  Requirements (PROTOCOL.md §2):
-    FWD-01  MUST  An event type the receiver does not handle, or one new to
-                  the catalogue, is acknowledged, not failed with 5xx.
-    FWD-02  MUST  Unknown fields in the envelope or the object are
-                  tolerated.
+  Rule: FWD-01 MUST — Unhandled and new event types are acknowledged
+    An event type the receiver does not handle, or one new to the catalogue,
+    is acknowledged, not failed with 5xx.
 
-  @FWD-01 @must
-  Scenario: an event type that is not in the catalogue yet is acknowledged
-    Given the receiver accepts a correctly signed work_created event
-    When I send a correctly signed event of the new type "future_object_created"
-    Then the receiver acknowledges it with 2xx
+    @FWD-01 @must
+    Scenario: an event type that is not in the catalogue yet is acknowledged
+      Given the receiver accepts a correctly signed work_created event
+      When I send a correctly signed event of the new type "future_object_created"
+      Then the receiver acknowledges it with 2xx
 
-  @FWD-01 @must
-  Scenario Outline: a catalogue event type few receivers handle (<type>) is acknowledged
-    Given the receiver accepts a correctly signed work_created event
-    When I send a correctly signed <type> event
-    Then the receiver acknowledges it with 2xx
+    @FWD-01 @must
+    Scenario Outline: a catalogue event type few receivers handle (<type>) is acknowledged
+      Given the receiver accepts a correctly signed work_created event
+      When I send a correctly signed <type> event
+      Then the receiver acknowledges it with 2xx
 
-    Examples:
-      | type                  |
-      | ai_agent_response     |
-      | sla_tracker_fetched   |
-      | sync_unit_updated     |
+      Examples:
+        | type                  |
+        | ai_agent_response     |
+        | sla_tracker_fetched   |
+        | sync_unit_updated     |
 
-  @FWD-02 @must
-  Scenario Outline: an unknown field in the <place> is tolerated
-    Given the receiver accepts a correctly signed work_created event
-    When I send a correctly signed work_created event with an unknown field in the <place>
-    Then the receiver acknowledges it with 2xx
+  Rule: FWD-02 MUST — Unknown fields are tolerated
+    Unknown fields in the envelope or the object are tolerated.
 
-    Examples:
-      | place    |
-      | envelope |
-      | object   |
+    @FWD-02 @must
+    Scenario Outline: an unknown field in the <place> is tolerated
+      Given the receiver accepts a correctly signed work_created event
+      When I send a correctly signed work_created event with an unknown field in the <place>
+      Then the receiver acknowledges it with 2xx
+
+      Examples:
+        | place    |
+        | envelope |
+        | object   |

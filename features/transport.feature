@@ -4,11 +4,11 @@ Feature: Transport — deliveries travel over HTTPS
   served over HTTPS. This is reported for information: plain HTTP on
   loopback is what a developer runs locally.
 
-  Requirements (PROTOCOL.md §2):
-    SEC-01  INFO  The endpoint is served over HTTPS (reported; plain HTTP on
-                  loopback is expected in development).
+  Rule: SEC-01 INFO — The endpoint is served over HTTPS
+    The endpoint is served over HTTPS (reported; plain HTTP on loopback is
+    expected in development).
 
-  @SEC-01 @info
-  Scenario: the endpoint is served over HTTPS
-    When I send a correctly signed work_created event
-    Then the exchange was made over HTTPS
+    @SEC-01 @info
+    Scenario: the endpoint is served over HTTPS
+      When I send a correctly signed work_created event
+      Then the exchange was made over HTTPS

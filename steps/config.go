@@ -7,19 +7,21 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/internal/suggest"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
 	"github.com/revhook/revhook/steps/harness"
 )
 
 // DefaultTimeout is the receiver's response deadline when Config.Timeout is
-// zero: DevRev's 3 seconds (PROTOCOL.md §1.2).
+// zero: DevRev's 3 seconds (docs/protocol.md §1.2).
 const DefaultTimeout = 3 * time.Second
 
 // KeyEncodingAuto detects how the secret becomes the HMAC key: its bytes,
@@ -133,19 +135,9 @@ func (s *settings) headerValues() []string {
 // validate checks everything needed to send; it never touches the network.
 func validate(cfg Config) (*settings, error) {
 	s := &settings{Config: cfg}
-	if cfg.URL == "" {
-		return nil, configErr("url", "the receiver URL is required")
-	}
-	u, err := url.Parse(cfg.URL)
-	switch {
-	case err != nil:
-		return nil, configErr("url", "%q is not a URL: %v", cfg.URL, errors.Unwrap(err))
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, configErr("url", "%q must start with http:// or https://", cfg.URL)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, configErr("url", "%q has no host", cfg.URL)
-	case u.Fragment != "":
-		return nil, configErr("url", "%q has a #fragment, which is never sent", cfg.URL)
+	u, err := ParseURL(cfg.URL)
+	if err != nil {
+		return nil, &ConfigError{Field: "url", Err: err}
 	}
 	s.target = u
 	s.encoding = cfg.Encoding
@@ -195,6 +187,31 @@ func validate(cfg Config) (*settings, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ParseURL checks a receiver URL: http or https, a host, a valid port, no
+// fragment.
+func ParseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("the receiver URL is required")
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%q is not a URL: %v", raw, errors.Unwrap(err))
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("%q must start with http:// or https://", raw)
+	case u.Hostname() == "" || u.Host == "":
+		return nil, fmt.Errorf("%q has no host", raw)
+	case u.Fragment != "":
+		return nil, fmt.Errorf("%q has a #fragment, which is never sent", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("%q has port %s, outside 1..65535", raw, p)
+		}
+	}
+	return u, nil
 }
 
 func checkSecret(secret string, k signature.KeyEncoding) error {
@@ -274,7 +291,7 @@ func normaliseIDs(field string, ids []string) ([]string, error) {
 			continue
 		}
 		if _, ok := features.Lookup(id); !ok {
-			return nil, configErr(field, "unknown requirement ID %q (run 'revhook catalog' for the list)", raw)
+			return nil, configErr(field, "unknown requirement ID %q%s (run 'revhook catalog' for the list)", raw, suggest.HintBy(id, features.Requirements(), func(r features.Requirement) string { return r.ID }))
 		}
 		if !seen[id] {
 			seen[id] = true

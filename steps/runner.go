@@ -170,7 +170,8 @@ func idsOf(ls []ListedScenario) []string {
 // Run checks the receiver at cfg.URL against the selected requirements and
 // returns the report. A *ConfigError means nothing was sent (exit 2); any
 // other error means the harness itself failed and the results are void
-// (exit 3). A receiver that cannot be reached is not an error: ACK-01
+// (exit 3). When ctx ends first, the report holds what was observed so far
+// and is marked Interrupted. A receiver that cannot be reached is not an error: ACK-01
 // fails with the reason and what could not be observed is blocked.
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	started := time.Now()
@@ -188,20 +189,15 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	r := &runner{h: h, s: s, defs: (&bindings{h: h}).all()}
 	h.Detect(ctx)
-	scs, cucumber, err := r.suite(ctx, sel.filter, nil)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("check interrupted before any scenario ran: %w", err)
+	}
+	scs, cucumber, err := r.phases(ctx, sel.filter)
 	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("check interrupted: %w", err)
-	}
-	if err := r.confirmAlone(ctx, sel.filter, scs); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("check interrupted: %w", err)
-	}
 	rep := r.build(sel, scs, started)
+	rep.Interrupted = ctx.Err() != nil
 	red := harness.NewRedactor(s.Secret, s.headerValues()...)
 	red.Value(rep)
 	rep.Finish()
@@ -213,12 +209,44 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	return rep, nil
 }
 
+// loadTag marks the scenarios that load the receiver on purpose (ACK-02):
+// they run last, alone, so the backlog a burst leaves at a receiver that
+// handles one event at a time cannot make other scenarios time out.
+const loadTag = "@ACK-02"
+
+// phases runs the scenarios: all but the load ones concurrently, then the
+// failures confirmed alone, then the load scenarios. It returns the
+// states in feature order and the cucumber JSON of the first phase; once
+// ctx ends, what ran so far.
+func (r *runner) phases(ctx context.Context, filter string) ([]*harness.Scenario, []byte, error) {
+	scs, cucumber, err := r.suite(ctx, andTags(filter, "~"+loadTag), nil)
+	if err != nil || ctx.Err() != nil {
+		return scs, cucumber, err
+	}
+	if err := r.confirmAlone(ctx, filter, scs); err != nil || ctx.Err() != nil {
+		return scs, cucumber, err
+	}
+	load, _, err := r.suite(ctx, andTags(filter, loadTag), nil)
+	return append(scs, load...), cucumber, err
+}
+
+// andTags joins two godog tag expressions.
+func andTags(a, b string) string {
+	if strings.TrimSpace(a) == "" {
+		return b
+	}
+	return a + " && " + b
+}
+
 // runner runs the selected scenarios of one check.
 type runner struct {
 	h    *harness.Harness
 	s    *settings
 	defs []stepDef
 }
+
+// aloneSuffix marks the seed key of a scenario re-run alone.
+const aloneSuffix = " (re-run alone)"
 
 // scenarioKey identifies a scenario across runs: its feature and name.
 func scenarioKeyOf(p *godog.Scenario) string { return p.Uri + ": " + p.Name }
@@ -250,7 +278,13 @@ func (r *runner) suite(ctx context.Context, filter string, only map[string]bool)
 					return ctx, godog.ErrSkip
 				}
 				reqID, level := requirementOf(p)
-				sc := r.h.NewScenario(key, p.Name, reqID, level)
+				seedKey := key
+				if only != nil {
+					// Fresh ids and objects: a receiver that remembers the
+					// first run's events must not answer for them again.
+					seedKey += aloneSuffix
+				}
+				sc := r.h.NewScenario(seedKey, p.Name, reqID, level)
 				mu.Lock()
 				scs = append(scs, sc)
 				order[sc] = p.Id
@@ -292,9 +326,21 @@ func (r *runner) suite(ctx context.Context, filter string, only map[string]bool)
 }
 
 // precondition fails or blocks a scenario before it sends anything when
-// the receiver could not be reached at all.
+// the receiver could not be reached at all, or stopped answering.
 func (r *runner) precondition(sc *harness.Scenario) error {
 	why := r.h.Detection.Unreachable
+	if why == "" && r.h.Silent() {
+		// Nothing was answered since a request first went unanswered:
+		// another deadline per scenario would observe nothing more. The
+		// deadlines' own requirements still wait theirs out.
+		by := harness.CoversTime
+		if strings.HasPrefix(sc.ReqID, "VER") {
+			by = harness.CoversVerifyTime
+		}
+		if sc.ReqID != by && sc.ReqID != "SEC-01" {
+			return &harness.Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver stopped answering after %d answers", r.h.Answers())}
+		}
+	}
 	if why == "" {
 		return nil
 	}
@@ -331,7 +377,7 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 	var root, blocked []*harness.Scenario
 	for _, sc := range scs {
 		switch {
-		case sc.Passed() || sc.ReqID == "ACK-02":
+		case sc.Passed() || sc.ReqID == "ACK-02" || sc.ReqID == "SEC-01": // SEC-01 reads the URL, not the receiver
 		case len(sc.BlockedBy()) > 0:
 			blocked = append(blocked, sc)
 		default:
@@ -342,8 +388,13 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 		return nil
 	}
 	if n, ok := r.stillAnswers(ctx); !ok {
+		why := fmt.Sprintf("the receiver stopped answering after %d answers, so this was not confirmed alone: ", n)
 		for _, sc := range append(root, blocked...) {
-			sc.SetNote(fmt.Sprintf("the receiver stopped answering after %d requests, so this failure was not confirmed alone", n))
+			if by := sc.BlockedBy(); len(by) > 0 {
+				sc.Finish(&harness.Blocked{By: by, Msg: why + sc.Reason()})
+			} else {
+				sc.Finish(harness.Failf("%s%s", why, sc.Reason()))
+			}
 		}
 		return nil
 	}
@@ -370,9 +421,12 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 }
 
 // stillAnswers sends one correctly signed event: whether the receiver
-// answers at all, and how many requests the run had sent before.
+// answers at all, and how many answers the run had had before.
 func (r *runner) stillAnswers(ctx context.Context) (int64, bool) {
-	n := r.h.Requests()
+	n := r.h.Answers()
+	if r.h.Silent() {
+		return n, false
+	}
 	sc := r.h.NewScenario("probe after the concurrent phase", "probe", "", "")
 	_ = r.h.Control(ctx, sc, harness.BaseType)
 	x := sc.ControlExchange()
@@ -394,7 +448,7 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 	}
 	alone := map[string]*harness.Scenario{}
 	for _, sc := range again {
-		alone[sc.Key] = sc
+		alone[strings.TrimSuffix(sc.Key, aloneSuffix)] = sc
 	}
 	for _, sc := range scs {
 		a := alone[sc.Key]
@@ -402,8 +456,9 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 			continue
 		}
 		if a.Passed() {
+			why := sc.Reason()
 			sc.Finish(nil)
-			sc.SetNote("failed while other scenarios ran (" + sc.Reason() + "); passed when re-run alone")
+			sc.SetNote("failed while other scenarios ran (" + why + "); passed when re-run alone")
 			continue
 		}
 		sc.Replace(a)

@@ -33,7 +33,7 @@ func runCatalog(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "Requirements (%d) — PROTOCOL.md §2; MUST fails a check, SHOULD warns, INFO informs\n\n", len(doc.Requirements))
+	fmt.Fprintf(stdout, "Requirements (%d) — docs/protocol.md §2; MUST fails a check, SHOULD warns, INFO informs\n\n", len(doc.Requirements))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	for _, r := range doc.Requirements {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Level, r.Title)

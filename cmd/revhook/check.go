@@ -5,26 +5,44 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"github.com/revhook/revhook/internal/suggest"
 
 	"github.com/revhook/revhook/simulator/signature"
 	"github.com/revhook/revhook/steps"
+	"github.com/revhook/revhook/steps/harness"
 	"github.com/revhook/revhook/steps/report"
 )
 
 // formatCucumber is godog's cucumber JSON, written by the runner itself.
 const formatCucumber = "cucumber"
 
+// stdoutPath is the --report path that means standard output.
+const stdoutPath = "-"
+
+// --fail-on values: what makes `check` exit 1.
+const (
+	failOnMust = "must" // a MUST not met (the verdict)
+	failOnWarn = "warn" // also a SHOULD not met, root failure or blocked
+)
+
 // reportTarget is one --report FORMAT=PATH.
 type reportTarget struct{ format, path string }
 
 // reportFlag collects repeated --report flags.
 type reportFlag []reportTarget
+
+// reportFormats lists every --report format.
+func reportFormats() []string { return append(report.Formats(), formatCucumber) }
 
 // String implements flag.Value.
 func (r *reportFlag) String() string {
@@ -39,93 +57,193 @@ func (r *reportFlag) String() string {
 func (r *reportFlag) Set(v string) error {
 	format, path, ok := strings.Cut(v, "=")
 	if !ok || format == "" || path == "" {
-		return fmt.Errorf("want FORMAT=PATH, e.g. html=report.html")
+		return fmt.Errorf("want FORMAT=PATH, e.g. html=report.html, or FORMAT=- for stdout")
 	}
-	formats := append(report.Formats(), formatCucumber)
-	known := false
-	for _, f := range formats {
-		known = known || f == format
-	}
-	if !known {
-		return fmt.Errorf("unknown report format %q (want one of %s)", format, strings.Join(formats, ", "))
+	if !slices.Contains(reportFormats(), format) {
+		return fmt.Errorf("unknown report format %q (want one of %s)%s", format,
+			strings.Join(reportFormats(), ", "), suggest.Hint(format, reportFormats()))
 	}
 	*r = append(*r, reportTarget{format, path})
 	return nil
 }
 
+// Choices lists the formats as completion offers them.
+func (r *reportFlag) Choices() []string {
+	var out []string
+	for _, f := range reportFormats() {
+		out = append(out, f+"=")
+	}
+	return out
+}
+
+// checkFlags are the parsed flags of `revhook check`.
+type checkFlags struct {
+	url, secret, encoding, keyEnc, only, skip, failOn string
+	list, insecure, quiet, verbose                    bool
+	timeout                                           time.Duration
+	reports                                           reportFlag
+	seed                                              int64
+	headers                                           headerFlag
+}
+
+func newCheckFlagSet(stderr io.Writer) (*flag.FlagSet, *checkFlags) {
+	f := &checkFlags{}
+	fs := newFlagSet("check", "check --url URL --secret SECRET [flags]\n\n"+
+		"Exit status: 0 every MUST passed (with --fail-on warn: every SHOULD too); 1 a requirement\n"+
+		"--fail-on counts was not met, root failure or blocked (an unreachable receiver included);\n"+
+		"2 usage or configuration error, before anything is sent; 3 the harness itself failed;\n"+
+		"130/143 interrupted by SIGINT/SIGTERM (the reports are written, marked interrupted).", stderr)
+	fs.StringVar(&f.url, "url", "", "receiver endpoint, http or https (required)")
+	fs.StringVar(&f.secret, "secret", "", "the webhook secret the receiver verifies with (env REVHOOK_SECRET)")
+	choiceVar(fs, &f.encoding, "encoding", "auto", []string{"auto", "hex", "base64"},
+		"signature encoding: hex, base64, or auto (detect which one the receiver accepts)")
+	choiceVar(fs, &f.keyEnc, "key-encoding", "auto", []string{"auto", "raw", "base64"},
+		"how the secret becomes the HMAC key: raw (its bytes), base64 (its decoding) or auto (detection also tries the decoding when the secret is valid base64)")
+	fs.StringVar(&f.only, "only", "", "requirement IDs (SIG-02,VER-01 or @SIG-02,@VER-01) or a tag expression (\"@must && ~@slow\"); default all")
+	fs.StringVar(&f.skip, "skip", "", "requirement IDs to leave out, comma-separated")
+	fs.BoolVar(&f.list, "list", false, "print the selected scenarios and exit without sending anything")
+	fs.Var(&f.reports, "report", "write a report: `FORMAT=PATH`, FORMAT one of "+strings.Join(reportFormats(), ", ")+
+		"; PATH - writes it to stdout and the console to stderr (repeatable)")
+	choiceVar(fs, &f.failOn, "fail-on", failOnMust, []string{failOnMust, failOnWarn},
+		"what exits 1: must (a MUST not met) or warn (also a SHOULD not met, blocked ones included)")
+	fs.DurationVar(&f.timeout, "timeout", steps.DefaultTimeout, "receiver response deadline")
+	fs.BoolVar(&f.insecure, "insecure", false, "accept any TLS certificate on https receivers")
+	fs.BoolVar(&f.quiet, "quiet", false, "print only failures, warnings, blocked requirements and the summary")
+	fs.BoolVar(&f.verbose, "verbose", false, "also print every scenario and the evidence for failures")
+	fs.Int64Var(&f.seed, "seed", 0, "make every payload and event id repeatable (0: pick one; every report records it)")
+	fs.Var(&f.headers, "header", "extra header `NAME=VALUE` sent with every request, e.g. a gateway's key (repeatable; values are never printed)")
+	return fs, f
+}
+
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("check", "check --url URL --secret SECRET [flags]", stderr)
-	url := fs.String("url", "", "receiver endpoint, http or https (required)")
-	secret := fs.String("secret", "", "the webhook secret the receiver verifies with (env REVHOOK_SECRET)")
-	encoding := fs.String("encoding", "auto", "signature encoding: hex, base64, or auto (detect which one the receiver accepts)")
-	keyEnc := fs.String("key-encoding", "raw", "how the secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
-	only := fs.String("only", "", "requirement IDs (SIG-02,VER-01 or @SIG-02,@VER-01) or a tag expression (\"@must && ~@slow\"); default all")
-	skip := fs.String("skip", "", "requirement IDs to leave out, comma-separated")
-	list := fs.Bool("list", false, "print the selected scenarios and exit without sending anything")
-	var reports reportFlag
-	fs.Var(&reports, "report", "write a report: FORMAT=PATH with FORMAT json, junit, markdown, html or cucumber (repeatable)")
-	timeout := fs.Duration("timeout", steps.DefaultTimeout, "receiver response deadline")
-	insecure := fs.Bool("insecure", false, "accept any TLS certificate on https receivers")
-	quiet := fs.Bool("quiet", false, "print only failures, warnings and the summary")
-	verbose := fs.Bool("verbose", false, "also print every scenario and the evidence for failures")
+	fs, f := newCheckFlagSet(stderr)
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
-	if *quiet && *verbose {
+	switch {
+	case f.quiet && f.verbose:
 		return usageErr(stderr, "check", "--quiet and --verbose exclude each other")
+	case f.timeout <= 0:
+		return usageErr(stderr, "check", "--timeout must be positive, got %s", f.timeout)
 	}
-	cfg := steps.Config{
-		URL: *url, Secret: *secret, Encoding: *encoding, KeyEncoding: signature.KeyEncoding(*keyEnc),
-		Skip: steps.SplitIDs(*skip), Timeout: *timeout, Insecure: *insecure, Version: version,
-	}
-	if strings.TrimSpace(*only) != "" {
-		if steps.LooksLikeIDs(*only) {
-			cfg.Only = steps.SplitIDs(*only)
-		} else {
-			cfg.Tags = *only
-		}
-	}
-	if *list {
+	cfg := f.config()
+	if f.list {
 		return listScenarios(cfg, stdout, stderr)
 	}
-	cfg.Secret, _ = secretOrEnv(cfg.Secret)
-	if *timeout <= 0 {
-		return usageErr(stderr, "check", "--timeout must be positive, got %s", *timeout)
+	outs, err := openReports(f.reports)
+	if err != nil {
+		return usageErr(stderr, "check", "--report %v", err)
 	}
-	if err := checkReportPaths(reports); err != nil {
-		return usageErr(stderr, "check", "--report: %v", err)
-	}
+	defer outs.discard()
 	var cucumber *bytes.Buffer
-	for _, r := range reports {
-		if r.format == formatCucumber {
-			cucumber = new(bytes.Buffer)
-			cfg.Cucumber = cucumber
-		}
+	if outs.wants(formatCucumber) {
+		cucumber = new(bytes.Buffer)
+		cfg.Cucumber = cucumber
 	}
-
 	rep, err := steps.Run(ctx, cfg)
+	if code, stopped := interruptedCode(ctx); stopped && (err != nil || rep == nil) {
+		fmt.Fprintln(stderr, "revhook check: interrupted before any result")
+		return code
+	}
 	if code, done := checkFailed(stderr, err, "harness failure, results are void: "); done {
 		return code
 	}
-	v := report.Normal
+	return f.conclude(ctx, rep, outs, cucumber, stdout, stderr)
+}
+
+// conclude prints the console report (on stderr when a report goes to
+// stdout), writes the reports and returns the exit code: 130/143 for an
+// interrupted run, else checkExitCode's.
+func (f *checkFlags) conclude(ctx context.Context, rep *report.Report, outs reportOuts, cucumber *bytes.Buffer, stdout, stderr io.Writer) int {
+	console := stdout
+	if outs.toStdout() {
+		console = stderr
+	}
+	interrupted, stopped := interruptedCode(ctx)
+	rep.Interrupted = rep.Interrupted || stopped
+	for _, o := range outs {
+		if o.format == "json" && o.path != stdoutPath {
+			harness.NameReport(rep, o.path) // replay commands name the report they are in
+			break
+		}
+	}
+	report.WriteConsole(console, rep, f.verbosity())
+	if err := outs.write(rep, cucumber, stdout); err != nil {
+		fmt.Fprintf(stderr, "revhook check: %v\n", err)
+		return exitInternal
+	}
+	for _, o := range outs {
+		if o.path != stdoutPath && f.verbosity() != report.Quiet {
+			fmt.Fprintf(console, "%s report written to %s\n", o.format, o.path)
+		}
+	}
+	if rep.Interrupted {
+		return max(interrupted, exitInterrupted)
+	}
+	code := checkExitCode(rep, f.failOn)
+	if code == exitFail && rep.Verdict == report.VerdictPass {
+		fmt.Fprintln(console, "exit 1: --fail-on warn, and a SHOULD requirement was not met")
+	}
+	return code
+}
+
+// config is the steps.Config the flags describe (the secret from
+// REVHOOK_SECRET when --secret is absent).
+func (f *checkFlags) config() steps.Config {
+	cfg := steps.Config{
+		URL: f.url, Secret: f.secret, Encoding: f.encoding, KeyEncoding: signature.KeyEncoding(f.keyEnc),
+		Skip: steps.SplitIDs(f.skip), Timeout: f.timeout, Insecure: f.insecure, Version: version,
+		Seed: f.seed, Header: f.headers.Header(),
+	}
+	if strings.TrimSpace(f.only) != "" {
+		if steps.LooksLikeIDs(f.only) || mistypedIDs(f.only) {
+			cfg.Only = steps.SplitIDs(f.only)
+		} else {
+			cfg.Tags = f.only
+		}
+	}
+	cfg.Secret, _ = secretOrEnv(cfg.Secret)
+	return cfg
+}
+
+// mistypedIDs reports whether s reads as requirement IDs typed wrong
+// ("SIG-2", "sig2"): every item letters then digits, no tag marker. They
+// are passed as IDs, so the error names the ID meant.
+func mistypedIDs(s string) bool {
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimPrefix(strings.TrimSpace(item), "@")
+		letters := strings.TrimRight(strings.TrimRight(item, "0123456789"), "-_ ")
+		digits := strings.TrimLeft(item[len(letters):], "-_ ")
+		if len(letters) < 2 || len(letters) > 4 || digits == "" || strings.Trim(letters, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *checkFlags) verbosity() report.Verbosity {
 	switch {
-	case *quiet:
-		v = report.Quiet
-	case *verbose:
-		v = report.Verbose
+	case f.quiet:
+		return report.Quiet
+	case f.verbose:
+		return report.Verbose
 	}
-	report.WriteConsole(stdout, rep, v)
-	for _, r := range reports {
-		if err := writeReport(r, rep, cucumber); err != nil {
-			fmt.Fprintf(stderr, "revhook check: --report %s=%s: %v\n", r.format, r.path, err)
-			return exitInternal
-		}
-		if v != report.Quiet {
-			fmt.Fprintf(stdout, "%s report written to %s\n", r.format, r.path)
-		}
-	}
+	return report.Normal
+}
+
+// checkExitCode is 1 when a requirement failOn counts was not met: a MUST
+// (the verdict), and with "warn" also a SHOULD, whether it failed itself or
+// was blocked (it is not met either way); 0 otherwise.
+func checkExitCode(rep *report.Report, failOn string) int {
 	if rep.Verdict != report.VerdictPass {
 		return exitFail
+	}
+	if failOn == failOnWarn {
+		for _, q := range rep.Requirements {
+			if q.Level == report.LevelShould && q.Status == report.StatusFail {
+				return exitFail
+			}
+		}
 	}
 	return exitOK
 }
@@ -162,56 +280,131 @@ func checkFailed(stderr io.Writer, err error, prefix string) (code int, done boo
 	return 0, false
 }
 
-// checkReportPaths makes sure every report can be written, before anything
-// is sent: distinct paths, in existing directories where a file can be
-// created, and not a directory themselves.
-func checkReportPaths(reports []reportTarget) error {
+// reportOut is one --report destination, opened before anything is sent.
+type reportOut struct {
+	reportTarget
+	file    *os.File // nil for stdout
+	created bool     // the file did not exist before: removed if never written
+}
+
+// reportOuts are the run's report destinations.
+type reportOuts []*reportOut
+
+// openReports proves every report can be written before anything is sent,
+// by opening each path for writing (never truncating an existing file: that
+// waits for the results): distinct paths, at most one on stdout.
+func openReports(targets []reportTarget) (reportOuts, error) {
+	var outs reportOuts
 	seen := map[string]bool{}
-	for _, r := range reports {
-		abs, err := filepath.Abs(r.path)
+	for _, t := range targets {
+		if t.path == stdoutPath {
+			if seen[stdoutPath] {
+				outs.discard()
+				return nil, fmt.Errorf("%s=-: only one report can go to stdout", t.format)
+			}
+			seen[stdoutPath] = true
+			outs = append(outs, &reportOut{reportTarget: t})
+			continue
+		}
+		o, err := openReport(t, seen)
 		if err != nil {
-			return fmt.Errorf("%s: %w", r.path, err)
+			outs.discard()
+			return nil, fmt.Errorf("%s=%s: %w", t.format, t.path, err)
 		}
-		if seen[abs] {
-			return fmt.Errorf("%s is named twice", r.path)
+		outs = append(outs, o)
+	}
+	return outs, nil
+}
+
+func openReport(t reportTarget, seen map[string]bool) (*reportOut, error) {
+	abs, err := filepath.Abs(t.path)
+	if err != nil {
+		return nil, err
+	}
+	if seen[abs] {
+		return nil, errors.New("the path is named twice")
+	}
+	seen[abs] = true
+	o := &reportOut{reportTarget: t}
+	o.file, err = os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		o.file, err = os.OpenFile(abs, os.O_WRONLY, 0)
+	} else {
+		o.created = err == nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot be written: %w", errors.Unwrap(err))
+	}
+	return o, nil
+}
+
+// toStdout reports whether a report goes to stdout.
+func (outs reportOuts) toStdout() bool {
+	return slices.ContainsFunc(outs, func(o *reportOut) bool { return o.file == nil })
+}
+
+// wants reports whether format is among the reports.
+func (outs reportOuts) wants(format string) bool {
+	return slices.ContainsFunc(outs, func(o *reportOut) bool { return o.format == format })
+}
+
+// write renders every report and writes it to its file or to stdout.
+func (outs reportOuts) write(rep *report.Report, cucumber *bytes.Buffer, stdout io.Writer) error {
+	for _, o := range outs {
+		var buf bytes.Buffer
+		if err := renderReport(&buf, o.format, rep, cucumber); err != nil {
+			return fmt.Errorf("--report %s=%s: %w", o.format, o.path, err)
 		}
-		seen[abs] = true
-		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-			return fmt.Errorf("%s is a directory", r.path)
+		if err := o.put(buf.Bytes(), stdout); err != nil {
+			return fmt.Errorf("--report %s=%s: %w", o.format, o.path, err)
 		}
-		dir := filepath.Dir(abs)
-		fi, err := os.Stat(dir)
-		if err != nil {
-			return fmt.Errorf("%s: directory %s does not exist", r.path, dir)
-		}
-		if !fi.IsDir() {
-			return fmt.Errorf("%s: %s is not a directory", r.path, dir)
-		}
-		probe, err := os.CreateTemp(dir, ".revhook-write-check-*")
-		if err != nil {
-			return fmt.Errorf("%s: directory %s is not writable", r.path, dir)
-		}
-		name := probe.Name()
-		probe.Close()
-		os.Remove(name)
 	}
 	return nil
 }
 
-// writeReport writes one report file: the runner's cucumber JSON, or a
-// format of package report.
-func writeReport(r reportTarget, rep *report.Report, cucumber *bytes.Buffer) error {
-	var buf bytes.Buffer
-	if r.format == formatCucumber {
-		if cucumber == nil || !json.Valid(cucumber.Bytes()) {
-			return errors.New("the run produced no cucumber JSON")
-		}
-		buf.Write(cucumber.Bytes())
-	} else if err := report.Write(&buf, r.format, rep); err != nil {
+// put replaces the file's content with b (or writes b to stdout), then
+// closes the file.
+func (o *reportOut) put(b []byte, stdout io.Writer) error {
+	if o.file == nil {
+		_, err := stdout.Write(b)
 		return err
 	}
-	if err := os.WriteFile(r.path, buf.Bytes(), 0o644); err != nil {
+	f := o.file
+	o.file, o.created = nil, false
+	if err := f.Truncate(0); err != nil {
+		f.Close()
 		return fmt.Errorf("write: %w", err)
 	}
-	return nil
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("write: %w", err)
+	}
+	return f.Close()
+}
+
+// discard closes the files not written, removing those opening created.
+func (outs reportOuts) discard() {
+	for _, o := range outs {
+		if o.file == nil {
+			continue
+		}
+		o.file.Close()
+		if o.created {
+			os.Remove(o.file.Name())
+		}
+		o.file = nil
+	}
+}
+
+// renderReport renders one report: the runner's cucumber JSON, or a format
+// of package report.
+func renderReport(w io.Writer, format string, rep *report.Report, cucumber *bytes.Buffer) error {
+	if format != formatCucumber {
+		return report.Write(w, format, rep)
+	}
+	if cucumber == nil || !json.Valid(cucumber.Bytes()) {
+		return errors.New("the run produced no cucumber JSON")
+	}
+	_, err := w.Write(cucumber.Bytes())
+	return err
 }

@@ -42,6 +42,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	encoding := fs.String("encoding", "hex", "X-DevRev-Signature encoding: hex or base64")
 	keyEnc := fs.String("key-encoding", "raw", "how a secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
 	concurrency := fs.Int("concurrency", mockapi.DefaultConcurrency, "deliveries in flight per trigger and webhook")
+	sameBytes := fs.Bool("same-bytes-on-retry", false, "re-send the first attempt's bytes (timestamp and signature) on every retry of an event or verify request; by default each attempt carries its own")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate on https receivers")
 	quiet := fs.Bool("quiet", false, "do not print a line per attempt and transition")
 	if code, done := parseFlags(fs, args); done {
@@ -101,6 +102,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Client: delivery.NewClient(delivery.ClientOptions{
 			Timeout: deadline, Insecure: *insecure, MaxConnsPerHost: max(*concurrency, delivery.DefaultMaxConnsPerHost),
 		}),
+		SameBytesOnRetry: *sameBytes, TimeScale: *scale,
 		Schedule: sched, VerifyWindow: *verifyWindow, VerifyEvery: *verifyEvery,
 		DegradedAfter: *degradedAfter, ReverifyEvery: *reverifyEvery, RequireHTTPS: *requireHTTPS,
 		Encoding: enc, KeyEncoding: ke, Precision: prec, Seed: *seed,
@@ -122,11 +124,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out.printf("timing: retries after %s, verify every %s for %s, degraded after %d exhausted events, re-verify every %s, response deadline %s%s\n",
 		describeSchedule(sched, *scale), scaled(*verifyEvery, *scale), scaled(*verifyWindow, *scale), *degradedAfter,
 		scaled(*reverifyEvery, *scale), deadline, scaleNote(*scale))
+	if *sameBytes {
+		out.printf("retries: re-send the first attempt's bytes (--same-bytes-on-retry)\n")
+	}
 	if !timeoutSet && deadline < 50*time.Millisecond {
 		out.printf("note:  the scaled response deadline %s is very short; --timeout sets it on its own (e.g. --timeout 3s)\n", deadline)
 	}
 	out.printf("try:   curl -sS -X POST %s/webhooks.create -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"event_types\":[\"work_created\"],\"url\":\"http://127.0.0.1:8089/\"}'\n", base, *token)
 	out.printf("log:   curl -sS -H 'Authorization: Bearer %s' '%s/simulator/deliveries?limit=20'\n", *token, base)
+	out.printf("state: curl -sS -H 'Authorization: Bearer %s' '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", *token, base)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -87,13 +87,14 @@ func TestServeLifecycleAndGracefulShutdown(t *testing.T) {
 		_ = json.NewDecoder(resp.Body).Decode(&m)
 		return resp.StatusCode, m
 	}
-	code, m := post("/webhooks.create", `{"event_types":["work_created"],"url":"`+rcv.URL+`"}`)
+	code, m := post("/webhooks.create", `{"event_types":["work_created"],"url":"`+rcv.URL+`","headers":[{"name":"x-api-key","value":"k-1"}]}`)
 	require.Equal(t, 201, code, m)
 	out.waitFor(ctx, t, regexp.MustCompile(`unverified -> active`))
 	code, m = post("/simulator/events", `{"type":"work_created"}`)
 	require.Equal(t, 202, code, m)
 	require.NoError(t, rcv.WaitFor(ctx, func(r []mocktest.Request) bool { return len(r) == 2 }))
 	out.waitFor(ctx, t, regexp.MustCompile(`attempt +webhook/\S+ work_created #1 ok 200`))
+	assert.Equal(t, "k-1", rcv.Of("work_created")[0].Header.Get("X-Api-Key"), "the webhook's custom header reaches the receiver")
 
 	// An attempt in flight at shutdown is aborted and recorded; exit 0 in time.
 	rcv.AnswerEvents(mocktest.Hang)
@@ -111,6 +112,46 @@ func TestServeLifecycleAndGracefulShutdown(t *testing.T) {
 	assert.Less(t, time.Since(start), serveShutdownGrace+time.Second)
 	assert.Regexp(t, `work_created #1 FAIL .*(abort|cancel)`, out.String())
 	assert.Contains(t, out.String(), "stopped (")
+}
+
+// TestServeVerifyRetries: by default each verify retry carries its own
+// timestamp and signature; --same-bytes-on-retry re-sends the same bytes.
+func TestServeVerifyRetries(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		same bool
+	}{
+		{"re-stamped by default", nil, false},
+		{"--same-bytes-on-retry", []string{"--same-bytes-on-retry"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rcv := mocktest.NewReceiver(clock.Real())
+			defer rcv.Close()
+			rcv.AnswerVerify(mocktest.Fail(500))
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			runCtx, stop := context.WithCancel(ctx)
+			out := newServeOutput()
+			done := make(chan int, 1)
+			args := append([]string{"--addr", "127.0.0.1:0", "--token", "tok-2", "--time-scale", "0.001", "--timeout", "2s", "--quiet"}, tc.args...)
+			go func() { done <- runServe(runCtx, args, out, &bytes.Buffer{}) }()
+			defer func() { stop(); <-done }()
+			base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
+			out.waitFor(ctx, t, regexp.MustCompile(`(?m)^state: .*/simulator/webhooks`))
+			req, _ := http.NewRequestWithContext(ctx, "POST", base+"/webhooks.create", strings.NewReader(`{"url":"`+rcv.URL+`"}`))
+			req.Header.Set("Authorization", "Bearer tok-2")
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			require.Equal(t, 201, resp.StatusCode)
+			require.NoError(t, rcv.WaitFor(ctx, func(r []mocktest.Request) bool { return len(r) >= 2 }))
+			got := rcv.Requests()
+			assert.Equal(t, got[0].ID, got[1].ID, "one verify event")
+			assert.Equal(t, tc.same, bytes.Equal(got[0].Body, got[1].Body), "same bytes")
+			assert.Equal(t, tc.same, got[0].Signature == got[1].Signature, "same signature")
+		})
+	}
 }
 
 func TestServeUsageErrors(t *testing.T) {

@@ -2,7 +2,7 @@
 Feature: The response deadline — an attempt not answered in time is aborted
   DevRev aborts an invocation that returns no response within 3 seconds and
   counts it as failed; it is then retried on the usual schedule
-  (PROTOCOL.md §1.2). `revhook serve --timeout` sets the deadline, and
+  (docs/protocol.md §1.2). `revhook serve --timeout` sets the deadline, and
   `--time-scale` scales it unless --timeout is given. Here the deadline is
   shortened to 100 ms of real time so the scenario runs fast; the retry
   schedule still runs on the manual clock.

@@ -4,7 +4,9 @@ Feature: Sustained failures — the degraded state and the way back
   setting) the webhook becomes "degraded": queued events are failed without
   any invocation and verify requests are restarted periodically (every 60 s
   by default, a setting). A correct verify answer makes it "active" again
-  (PROTOCOL.md §1.2).
+  (docs/protocol.md §1.2). Degraded is the sender's internal state, shown
+  under /simulator/webhooks: DevRev's API (webhooks.get) only knows active,
+  inactive and unverified, and shows a degraded webhook as "active".
 
   Background:
     Given a receiver that echoes verify challenges and acknowledges events
@@ -15,7 +17,7 @@ Feature: Sustained failures — the degraded state and the way back
     And the receiver answers events with 500
     And the receiver answers verify requests with 500
     When 2 "work_created" events exhaust their attempts one after another
-    Then the webhook is "degraded"
+    Then the webhook is "degraded" while webhooks.get shows "active"
     When a "work_created" event is triggered
     Then the trigger reached no webhook
     And the delivery log notes "failed without invocation"

@@ -3,7 +3,7 @@ Feature: Delivering events — subscriptions, retries, the deadline, injected fa
   An active webhook receives the events whose type is in its event_types
   (verify always). An attempt fails unless answered 2xx within the deadline
   (3 s by default); a failed event is tried three times: at once, 30 s after
-  the first failure and 3 min after the second (PROTOCOL.md §1.2; the deadline
+  the first failure and 3 min after the second (docs/protocol.md §1.2; the deadline
   has its own feature, deadline.feature). Triggers
   (POST /simulator/events) can ask for duplicates, reordering and dropped
   first attempts.

@@ -3,7 +3,7 @@ Feature: Updating a webhook — re-verification, secrets, deactivate and activat
   webhooks.update with a new url or secret moves an active webhook back to
   "unverified" and verifies it again; an empty secret means "generate one".
   action "deactivate" makes it "inactive" (no deliveries at all); action
-  "activate" starts verification again (PROTOCOL.md §1.3, seed 003).
+  "activate" starts verification again (docs/protocol.md §1.3, seed 003).
 
   Background:
     Given a receiver that echoes verify challenges and acknowledges events

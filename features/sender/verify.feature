@@ -9,7 +9,7 @@ Feature: Registration and verification — what the mock DevRev does after webho
   retries it (every 30 s, a setting) until 3 minutes after the create request.
   An answer of 200 with {"challenge": <the same>} makes the webhook "active";
   otherwise it stays "unverified" and receives no object events
-  (PROTOCOL.md §1.3).
+  (docs/protocol.md §1.3).
 
   Background:
     Given a receiver that echoes verify challenges and acknowledges events
@@ -49,3 +49,16 @@ Feature: Registration and verification — what the mock DevRev does after webho
     And 30 seconds pass
     Then the receiver got verify requests at 0s, 30s, 1m0s and 1m30s after the create request
     And the webhook is "active"
+
+  Scenario: each verify retry is a new invocation with its own timestamp and signature
+    Given the receiver answers verify requests with 500
+    When a webhook subscribed to "work_created" is created for the receiver
+    And 1 minute passes
+    Then the receiver got 3 verify requests of one verify event, each with its own timestamp and a valid signature
+
+  Scenario: with same bytes on retry, verify retries re-send the first attempt's bytes
+    Given the mock re-sends the same bytes on retries
+    And the receiver answers verify requests with 500
+    When a webhook subscribed to "work_created" is created for the receiver
+    And 1 minute passes
+    Then the receiver got 3 "verify" events with the same id and body

@@ -18,10 +18,16 @@ import (
 
 // Defaults for ClientOptions fields left zero.
 const (
-	// DefaultTimeout is DevRev's response deadline (PROTOCOL.md §1.2).
+	// DefaultTimeout is DevRev's response deadline (docs/protocol.md §1.2).
 	DefaultTimeout = 3 * time.Second
 	// DefaultMaxResponseBytes bounds how much of a response body is read.
 	DefaultMaxResponseBytes = 64 << 10
+	// MaxResponseHeaderBytes bounds the response's status line and header
+	// fields, 1xx informational responses before it included (HTTP/1), or
+	// its header list (HTTP/2). A receiver sending more fails the attempt
+	// with "response headers exceeded 64 KiB" once that much was read,
+	// instead of Go's default of 10 MB buffered per request.
+	MaxResponseHeaderBytes = 64 << 10
 	// DefaultMaxConnsPerHost is how many idle connections per host are kept
 	// for reuse; it must be at least the engine's concurrency.
 	DefaultMaxConnsPerHost = 256
@@ -32,6 +38,10 @@ const (
 // ErrResponseTooLarge is the reason of an attempt whose response body was
 // larger than ClientOptions.MaxResponseBytes.
 var ErrResponseTooLarge = errors.New("response body too large")
+
+// ErrResponseHeadersTooLarge is the reason of an attempt whose response
+// headers exceeded MaxResponseHeaderBytes.
+var ErrResponseHeadersTooLarge = errors.New("response headers too large")
 
 // ClientOptions configures a Client.
 type ClientOptions struct {
@@ -75,15 +85,16 @@ func NewClient(o ClientOptions) *Client {
 	}
 	dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:                 nil, // never from the environment: receivers are addressed directly
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          o.MaxConnsPerHost * 2,
-		MaxIdleConnsPerHost:   o.MaxConnsPerHost,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   o.Timeout,
-		ResponseHeaderTimeout: o.Timeout,
-		ExpectContinueTimeout: time.Second,
+		Proxy:                  nil, // never from the environment: receivers are addressed directly
+		DialContext:            dialer.DialContext,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           o.MaxConnsPerHost * 2,
+		MaxIdleConnsPerHost:    o.MaxConnsPerHost,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    o.Timeout,
+		ResponseHeaderTimeout:  o.Timeout,
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
+		ExpectContinueTimeout:  time.Second,
 		// Receivers get the bytes exactly as signed; responses are read raw
 		// so that the size bound applies to what crosses the wire.
 		DisableCompression: true,
@@ -162,6 +173,11 @@ func (c *Client) Post(ctx context.Context, url string, body []byte, header http.
 		if header != nil {
 			req.Header = header.Clone()
 		}
+		for k := range req.Header {
+			if strings.EqualFold(k, "Content-Type") { // "content-type" would be sent too
+				delete(req.Header, k)
+			}
+		}
 		req.Header.Set("Content-Type", "application/json")
 		if req.Header.Get("User-Agent") == "" {
 			req.Header.Set("User-Agent", c.opts.UserAgent)
@@ -190,31 +206,47 @@ func (c *Client) post(ctx context.Context, url string, body []byte, setHeader fu
 	return c.do(ctx, req, start)
 }
 
+// do sends req and reads its bounded response; ctx carries the deadline.
 func (c *Client) do(ctx context.Context, req *http.Request, start time.Time) Response {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return Response{Latency: time.Since(start), Err: c.describe(ctx, err, "no response")}
 	}
 	out := Response{Status: resp.StatusCode, Header: resp.Header}
-	buf := c.bufs.Get().(*bytes.Buffer)
-	buf.Reset()
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
-	resp.Body.Close()
+	if resp.StatusCode < 200 {
+		// A 1xx here is a final 101 Switching Protocols: what follows is
+		// another protocol, not a body, and its reader would not heed ctx.
+		resp.Body.Close()
+		out.Latency = time.Since(start)
+		return out
+	}
+	n, body, err := c.readBody(resp.Body)
 	out.Latency = time.Since(start)
 	switch {
 	case err != nil:
 		out.Err = c.describe(ctx, err, fmt.Sprintf("response body incomplete (%d bytes read)", n))
 	case n > c.opts.MaxResponseBytes:
-		out.Err = reason(nil, "response body exceeds %s", formatBytes(c.opts.MaxResponseBytes))
+		out.Err = reason(ErrResponseTooLarge, "response body exceeds %s", formatBytes(c.opts.MaxResponseBytes))
 	}
+	out.Body = body
+	return out
+}
+
+// readBody reads at most MaxResponseBytes+1 bytes of body, closes it and
+// returns how many bytes it read and the first MaxResponseBytes of them.
+// The transport ends the read when the request's context ends.
+func (c *Client) readBody(body io.ReadCloser) (n int64, kept []byte, err error) {
+	buf := c.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	n, err = buf.ReadFrom(io.LimitReader(body, c.opts.MaxResponseBytes+1))
+	body.Close()
 	if n > 0 {
-		keep := min(n, c.opts.MaxResponseBytes)
-		out.Body = bytes.Clone(buf.Bytes()[:keep])
+		kept = bytes.Clone(buf.Bytes()[:min(n, c.opts.MaxResponseBytes)])
 	}
 	if buf.Cap() <= int(c.opts.MaxResponseBytes)+bytes.MinRead*2 {
 		c.bufs.Put(buf)
 	}
-	return out
+	return n, kept, err
 }
 
 // reasonError is a one-line reason that still unwraps to its cause, so
@@ -226,9 +258,6 @@ type reasonError struct {
 
 func (e *reasonError) Error() string { return e.msg }
 func (e *reasonError) Unwrap() error { return e.err }
-
-// Is makes a too-large-body reason match ErrResponseTooLarge.
-func (e *reasonError) Is(target error) bool { return target == ErrResponseTooLarge && e.err == nil }
 
 func reason(err error, format string, a ...any) error {
 	return &reasonError{msg: fmt.Sprintf(format, a...), err: err}
@@ -256,6 +285,18 @@ func (c *Client) describe(ctx context.Context, err error, what string) error {
 		return reason(err, "connection closed by receiver: %s", what)
 	}
 	msg := err.Error()
+	if strings.Contains(msg, "response headers exceeded") || strings.Contains(msg, "header list larger than") {
+		// net/http's errors for MaxResponseHeaderBytes (HTTP/1, HTTP/2)
+		// are not exported: their text is all there is to match.
+		return reason(ErrResponseHeadersTooLarge, "response headers exceeded %s", formatBytes(MaxResponseHeaderBytes))
+	}
+	for _, code := range []string{"COMPRESSION_ERROR", "PROTOCOL_ERROR"} {
+		if what == "no response" && strings.HasSuffix(msg, "connection error: "+code) {
+			// How HTTP/2 refuses a header field (COMPRESSION_ERROR) or
+			// list (PROTOCOL_ERROR) over the bound, or a malformed one.
+			return reason(err, "response headers exceeded %s or were malformed (HTTP/2 %s)", formatBytes(MaxResponseHeaderBytes), code)
+		}
+	}
 	if strings.Contains(msg, "server closed") || strings.Contains(msg, "connection reset") {
 		return reason(err, "connection closed by receiver: %s (%v)", what, err)
 	}

@@ -1,7 +1,8 @@
-// Package delivery is DevRev's sender for one URL: it signs an event's raw
-// bytes, POSTs them with DevRev's deadline, retries on DevRev's schedule, and
-// delivers many events concurrently with injected duplicates and reordering
-// (PROTOCOL.md §1.1–1.2).
+// Package delivery is DevRev's sender for one URL: it stamps each attempt
+// of an event with its own invocation time, signs those raw bytes, POSTs
+// them with DevRev's deadline, retries on DevRev's schedule, and delivers
+// many events concurrently with injected duplicates and reordering
+// (docs/protocol.md §1.1–1.2).
 //
 // Every wait between attempts goes through a clock.Clock, so the 30 s / 3 min
 // schedule can run in real time, scaled down, or by hand in tests. The
@@ -53,7 +54,8 @@ type Job struct {
 	DropFirst int
 	// Header holds extra headers sent with every attempt (a webhook's
 	// custom headers, --header). It is shared, never modified, and cannot
-	// replace Content-Type, User-Agent or the signature.
+	// replace Content-Type, User-Agent or the signature: entries with those
+	// names, in any letter case, are not sent.
 	Header http.Header
 }
 
@@ -82,6 +84,11 @@ type Attempt struct {
 	Duplicate bool
 	// At is when the attempt started, on the engine's clock.
 	At time.Time
+	// Timestamp is the envelope's top-level "timestamp" value as this
+	// attempt sent it: At in the body's precision when the attempt was
+	// re-stamped (unless Config.SameBytesOnRetry), else the body's own value;
+	// "" for a dropped attempt or a body without one.
+	Timestamp string
 	// Status is the HTTP status, 0 when no response arrived.
 	Status int
 	// Latency is the real time the exchange took.
@@ -139,6 +146,19 @@ type Config struct {
 	// OnAttempt, if set, is called after every attempt; it must be safe for
 	// concurrent calls.
 	OnAttempt func(Attempt)
+	// SameBytesOnRetry sends every attempt of an event — the first,
+	// retries and duplicates — with the job's bytes as given, so with the
+	// same timestamp and signature (revhook's behaviour before re-stamping).
+	//
+	// False, the default, does what DevRev does: each attempt is a new
+	// invocation of the webhook, so each carries its own timestamp (the
+	// clock's now at the attempt, in the precision of the body's own
+	// timestamp) and the signature of those new bytes; the payload is not
+	// re-encoded (event.Restamp). Injected duplicates are re-stamped too:
+	// DevRev re-delivers an event as a new invocation with the same id.
+	// A body without a top-level RFC 3339 "timestamp" with a fraction is
+	// sent as given (docs/protocol.md §1.1–1.2).
+	SameBytesOnRetry bool
 }
 
 // Engine delivers jobs. It is safe for concurrent use.
@@ -197,7 +217,13 @@ type run struct {
 	// a duplicate once delivered; due: its retry timer fired (guarded by
 	// its step queue's lock).
 	encoded, dup, delivered, due bool
+	// prec is the precision attempts are re-stamped in, noRestamp when
+	// they send the body as it is.
+	prec int8
 }
+
+// noRestamp is run.prec for a body sent as it is on every attempt.
+const noRestamp = -1
 
 // try is the compact record of one attempt.
 type try struct {
@@ -211,13 +237,16 @@ type try struct {
 	number    int32
 	dup       bool
 	delivered bool
+	// dropped: nothing was sent (DropFirst); stamped: the body was
+	// re-stamped with at (in run.prec).
+	dropped, stamped bool
 }
 
-// prepare encodes the job once: every attempt and duplicate sends the same
-// bytes, so the same signature. (It is computed per attempt, ~1 µs per KiB,
-// rather than held by every waiting job.)
+// prepare encodes the job once; attempts send these bytes, re-stamped
+// unless SameBytesOnRetry. (The signature is computed per attempt, ~1 µs
+// per KiB, rather than held by every waiting job.)
 func (e *Engine) prepare(job Job) *run {
-	r := &run{job: job, body: job.Body}
+	r := &run{job: job, body: job.Body, prec: noRestamp}
 	if r.body == nil {
 		b, err := job.Event.Encode()
 		if err != nil {
@@ -226,7 +255,24 @@ func (e *Engine) prepare(job Job) *run {
 		}
 		r.body, r.encoded = b, true
 	}
+	if !e.cfg.SameBytesOnRetry {
+		r.prec = restampPrecision(r.body)
+	}
 	return r
+}
+
+// restampPrecision is the precision of body's top-level timestamp, or
+// noRestamp when it has no RFC 3339 one with a fraction.
+func restampPrecision(body []byte) int8 {
+	v, err := event.EnvelopeTimestamp(body)
+	if err != nil {
+		return noRestamp
+	}
+	p, ok := event.PrecisionOf(v)
+	if !ok {
+		return noRestamp
+	}
+	return int8(p)
 }
 
 // park deflates the body of a run about to wait for a retry (when that
@@ -275,7 +321,7 @@ func (e *Engine) result(r *run) Result {
 func (e *Engine) attemptOf(r *run, t try) Attempt {
 	a := Attempt{
 		EventID: r.job.Event.ID, WebhookID: r.job.Event.WebhookID, Type: r.job.Event.Type, URL: r.job.URL,
-		Number: int(t.number), Of: e.Attempts(), Duplicate: t.dup, At: t.at,
+		Number: int(t.number), Of: e.Attempts(), Duplicate: t.dup, At: t.at, Timestamp: r.stampOf(t),
 		Status: int(t.status), Latency: t.latency, Err: t.reason,
 		ResponsePreview: t.preview, Delivered: t.delivered,
 	}
@@ -288,28 +334,26 @@ func (e *Engine) attemptOf(r *run, t try) Attempt {
 	return a
 }
 
+// stampOf is Attempt.Timestamp of a try of r.
+func (r *run) stampOf(t try) string {
+	switch {
+	case t.stamped:
+		var buf [len("2006-01-02T15:04:05.000000000Z")]byte
+		return string(event.AppendTimestamp(buf[:0], t.at, event.Precision(r.prec)))
+	case t.dropped || r.size != 0: // nothing sent, or the body is parked
+		return ""
+	}
+	v, _ := event.EnvelopeTimestamp(r.body)
+	return v
+}
+
 // attempt makes attempt number n (or the duplicate) and records it.
 func (e *Engine) attempt(ctx context.Context, r *run, n int, dup bool) try {
 	t := try{number: int32(n), dup: dup, at: e.cfg.Clock.Now()}
 	if !dup && n <= r.job.DropFirst {
-		t.reason = ErrDropped.Error()
+		t.reason, t.dropped = ErrDropped.Error(), true
 	} else {
-		header := make(http.Header, 3+len(r.job.Header))
-		for k, v := range r.job.Header {
-			header[k] = v
-		}
-		header["Content-Type"], header["User-Agent"] = e.ctype, e.ua
-		if r.job.Signer != nil {
-			header[signature.Header] = []string{r.job.Signer.Sign(r.body)}
-		}
-		resp := e.cfg.Client.postPrepared(ctx, r.job.URL, r.body, header)
-		t.status, t.latency, t.delivered = int32(resp.Status), resp.Latency, resp.OK()
-		if !resp.plainStatusFailure() {
-			t.reason = resp.Reason()
-		}
-		if len(resp.Body) > 0 {
-			t.preview = e.preview(resp.Body)
-		}
+		e.send(ctx, r, &t)
 	}
 	r.tries = append(r.tries, t)
 	if t.delivered && !dup {
@@ -319,6 +363,50 @@ func (e *Engine) attempt(ctx context.Context, r *run, n int, dup bool) try {
 		e.cfg.OnAttempt(e.attemptOf(r, t))
 	}
 	return t
+}
+
+// send posts r's body, re-stamped with t.at unless the run sends it as
+// it is, and records the answer in t.
+func (e *Engine) send(ctx context.Context, r *run, t *try) {
+	body := r.body
+	if r.prec != noRestamp {
+		// prepare found the timestamp, so this cannot fail; if it did, the
+		// body would go out as it is and the attempt say so (not stamped).
+		if b, err := event.Restamp(r.body, t.at, event.Precision(r.prec)); err == nil {
+			body, t.stamped = b, true
+		}
+	}
+	resp := e.cfg.Client.postPrepared(ctx, r.job.URL, body, e.header(r.job, body))
+	t.status, t.latency, t.delivered = int32(resp.Status), resp.Latency, resp.OK()
+	if !resp.plainStatusFailure() {
+		t.reason = resp.Reason()
+	}
+	if len(resp.Body) > 0 {
+		t.preview = e.preview(resp.Body)
+	}
+}
+
+// header is the request header of an attempt of job sending body: the
+// job's extra headers, then Content-Type, User-Agent and the signature of
+// body, which no extra header can replace or duplicate.
+func (e *Engine) header(job Job, body []byte) http.Header {
+	h := make(http.Header, 3+len(job.Header))
+	for k, v := range job.Header {
+		if !reservedHeader(k) {
+			h[k] = v
+		}
+	}
+	h["Content-Type"], h["User-Agent"] = e.ctype, e.ua
+	if job.Signer != nil {
+		h[signature.Header] = []string{job.Signer.Sign(body)}
+	}
+	return h
+}
+
+// reservedHeader reports a header name the engine sets itself.
+func reservedHeader(name string) bool {
+	return strings.EqualFold(name, "Content-Type") || strings.EqualFold(name, "User-Agent") ||
+		strings.EqualFold(name, signature.Header)
 }
 
 // preview returns the start of a body as valid UTF-8, sharing the string
@@ -486,176 +574,7 @@ func (e *Engine) DeliverStream(ctx context.Context, jobs <-chan Job, onResult fu
 // says whether a job gets a duplicate; finish receives every dispatched
 // job's result exactly once.
 func (e *Engine) dispatch(ctx context.Context, next func(yield func(int, Job) bool), dupOf func(int) bool, finish func(int, Result)) {
-	work := make(chan *run) // a job's next attempt, made by a worker
-	pending := make(chan struct{}, e.cfg.MaxPending)
-	var jobsWG, workersWG sync.WaitGroup
-
-	done := func(r *run) {
-		finish(r.idx, e.result(r))
-		<-pending
-		jobsWG.Done()
-	}
-	// Retries: one FIFO per schedule step. A job entering step k gets an
-	// AfterFunc timer for Schedule[k] that marks it due; equal delays fall
-	// due in FIFO order, so one goroutine per step hands its queue's due
-	// head to the workers. A waiting job holds a queue slot and a timer
-	// (~140 bytes; a channel timer would be ~250), not a goroutine.
-	type waiting struct {
-		r *run
-		t clock.Timer
-	}
-	type stepQueue struct {
-		mu   sync.Mutex
-		q    []waiting // guarded by mu, as are the runs' due flags
-		wake chan struct{}
-	}
-	signal := func(sq *stepQueue) {
-		select {
-		case sq.wake <- struct{}{}:
-		default:
-		}
-	}
-	steps := make([]*stepQueue, len(e.cfg.Schedule))
-	stop := make(chan struct{})
-	var stepsWG sync.WaitGroup
-	for k := range steps {
-		sq := &stepQueue{wake: make(chan struct{}, 1)}
-		steps[k] = sq
-		stepsWG.Add(1)
-		go func() {
-			defer stepsWG.Done()
-			drain := func(first *run) {
-				sq.mu.Lock()
-				rest := sq.q
-				sq.q = nil
-				sq.mu.Unlock()
-				if first != nil {
-					first.err = ctx.Err()
-					done(first)
-				}
-				for _, w := range rest {
-					w.t.Stop()
-					w.r.err = ctx.Err()
-					done(w.r)
-				}
-			}
-			// After ctx ended, jobs still arriving are failed at once.
-			drainUntilStop := func(first *run) {
-				drain(first)
-				for {
-					select {
-					case <-sq.wake:
-						drain(nil)
-					case <-stop:
-						return
-					}
-				}
-			}
-			for {
-				sq.mu.Lock()
-				var head *run
-				if len(sq.q) > 0 && sq.q[0].r.due {
-					head = sq.q[0].r
-					sq.q[0] = waiting{}
-					sq.q = sq.q[1:]
-					if len(sq.q) == 0 {
-						sq.q = nil // let the backing array go
-					}
-				}
-				sq.mu.Unlock()
-				if head == nil {
-					select {
-					case <-sq.wake:
-						continue
-					case <-stop:
-						return
-					case <-ctx.Done():
-						drainUntilStop(nil)
-						return
-					}
-				}
-				select {
-				case work <- head:
-				case <-ctx.Done():
-					drainUntilStop(head)
-					return
-				}
-			}
-		}()
-	}
-	// retry queues r for attempt n > 1.
-	retry := func(r *run, n int) {
-		sq := steps[n-2]
-		sq.mu.Lock()
-		r.due = false
-		sq.q = append(sq.q, waiting{r: r, t: e.cfg.Clock.AfterFunc(e.cfg.Schedule[n-2], func() {
-			sq.mu.Lock()
-			r.due = true
-			sq.mu.Unlock()
-			signal(sq)
-		})})
-		sq.mu.Unlock()
-	}
-	for range e.cfg.Concurrency {
-		workersWG.Add(1)
-		go func() {
-			defer workersWG.Done()
-			for r := range work {
-				err := ctx.Err()
-				if err == nil {
-					err = e.unpark(r)
-				}
-				if err != nil {
-					r.err = err
-					done(r)
-					continue
-				}
-				n := len(r.tries) + 1 // no duplicate was sent yet
-				a := e.attempt(ctx, r, n, false)
-				switch {
-				case a.delivered:
-					if r.dup && ctx.Err() == nil {
-						e.attempt(ctx, r, 1, true)
-					}
-					done(r)
-				case ctx.Err() != nil:
-					r.err = ctx.Err()
-					done(r)
-				case n < e.Attempts():
-					e.park(r)
-					retry(r, n+1)
-				default:
-					done(r)
-				}
-			}
-		}()
-	}
-
-	next(func(idx int, job Job) bool {
-		select {
-		case pending <- struct{}{}:
-		case <-ctx.Done():
-			return false
-		}
-		jobsWG.Add(1)
-		r := e.prepare(job)
-		r.idx, r.dup = idx, dupOf(idx)
-		if r.err != nil {
-			done(r)
-			return true
-		}
-		select {
-		case work <- r:
-			return true
-		case <-ctx.Done():
-			r.err = ctx.Err()
-			done(r)
-			return false
-		}
-	})
-	jobsWG.Wait()
-	close(stop)
-	stepsWG.Wait()
-	close(work)
-	workersWG.Wait()
+	p := e.newPool(ctx, finish)
+	next(func(idx int, job Job) bool { return p.submit(idx, job, dupOf) })
+	p.wait()
 }

@@ -157,14 +157,16 @@ func TestDeliverSignsRawBody(t *testing.T) {
 	s := newSink(t, nil)
 	signer := testSigner(t)
 	job := Job{Event: testEvent(1), URL: s.srv.URL, Signer: signer}
-	res := New(Config{}).Deliver(context.Background(), job)
+	// Stamped at the event's own time, the body is the encoded event.
+	res := New(Config{Clock: clock.NewFake(t0)}).Deliver(context.Background(), job)
 	require.True(t, res.Delivered)
 	require.NoError(t, res.Err)
 	require.Len(t, res.Attempts, 1)
 	a := res.Attempts[0]
 	assert.Equal(t, Attempt{
 		EventID: "evt-001", WebhookID: job.Event.WebhookID, Type: "work_created", URL: s.srv.URL,
-		Number: 1, Of: 3, At: a.At, Status: 200, Latency: a.Latency, Delivered: true,
+		Number: 1, Of: 3, At: t0, Timestamp: "2026-11-23T10:00:00.000000000Z",
+		Status: 200, Latency: a.Latency, Delivered: true,
 	}, a)
 	want := job.Event.MustEncode()
 	assert.Equal(t, []string{string(want)}, s.bodies["evt-001"])
@@ -363,6 +365,9 @@ func TestDropFirst(t *testing.T) {
 				if i < tt.drop {
 					assert.Equal(t, ErrDropped.Error(), a.Err)
 					assert.Zero(t, a.Status)
+					assert.Empty(t, a.Timestamp, "a dropped attempt carries nothing")
+				} else {
+					assert.NotEmpty(t, a.Timestamp)
 				}
 			}
 		})
@@ -391,7 +396,7 @@ func TestDeliverAllBoundsConcurrencyAndKeepsJobOrder(t *testing.T) {
 func TestDeliverAllDuplicates(t *testing.T) {
 	run := func(seed uint64) (dups []string, s *sink) {
 		s = newSink(t, nil)
-		e := New(Config{DuplicateRate: 0.5, Seed: seed})
+		e := New(Config{DuplicateRate: 0.5, Seed: seed, SameBytesOnRetry: true})
 		for _, r := range e.DeliverAll(context.Background(), jobs(t, s.srv.URL, 200), nil) {
 			require.True(t, r.Delivered)
 			switch len(r.Attempts) {
@@ -429,6 +434,56 @@ func TestDeliverAllDuplicates(t *testing.T) {
 	sAll := newSink(t, nil)
 	New(Config{DuplicateRate: 1}).DeliverAll(context.Background(), jobs(t, sAll.srv.URL, 30), nil)
 	assert.Len(t, sAll.received(), 60, "rate 1 duplicates every delivered event")
+}
+
+// tickClock is a clock whose Now moves 1 ms forward at every call; its
+// timers are the real clock's.
+type tickClock struct {
+	clock.Clock
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *tickClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Millisecond)
+	return c.now
+}
+
+// A duplicate is a new invocation: same id, its own timestamp, a valid
+// signature over its own bytes.
+func TestDuplicatesAreRestamped(t *testing.T) {
+	s := newSink(t, nil)
+	e := New(Config{DuplicateRate: 1, Clock: &tickClock{Clock: clock.Real(), now: t0}})
+	res := e.DeliverAll(context.Background(), jobs(t, s.srv.URL, 5), nil)
+	v, err := signature.NewVerifier("s3cr3t-value", signature.KeyRaw)
+	require.NoError(t, err)
+	for _, r := range res {
+		require.Len(t, r.Attempts, 2)
+		first, dup := r.Attempts[0], r.Attempts[1]
+		require.True(t, dup.Duplicate)
+		assert.NotEqual(t, first.Timestamp, dup.Timestamp)
+		id := r.Job.Event.ID
+		s.mu.Lock()
+		bodies, sigs := s.bodies[id], s.sigs[id]
+		s.mu.Unlock()
+		require.Len(t, bodies, 2)
+		for i, a := range []Attempt{first, dup} {
+			assert.Equal(t, event.FormatTimestamp(a.At, event.Nanoseconds), a.Timestamp)
+			assert.Equal(t, stampOf(t, bodies[i]), a.Timestamp, "the body carries the attempt's timestamp")
+			assert.True(t, v.Verify([]byte(bodies[i]), sigs[i]), "the signature covers the re-stamped bytes")
+		}
+		assert.NotEqual(t, sigs[0], sigs[1])
+	}
+}
+
+// stampOf is the top-level timestamp of a body.
+func stampOf(t *testing.T, body string) string {
+	t.Helper()
+	v, err := event.EnvelopeTimestamp([]byte(body))
+	require.NoError(t, err)
+	return v
 }
 
 func TestDuplicatesOnlyForDeliveredEvents(t *testing.T) {
@@ -640,4 +695,48 @@ func TestEncodedJob(t *testing.T) {
 	ev.Payload = event.Object{"work": event.Object{"bad": make(chan int)}}
 	_, err = EncodedJob(ev)
 	assert.ErrorContains(t, err, "encode event evt-001")
+}
+
+// Job.Header reaches the receiver on every attempt, and can neither
+// replace nor duplicate Content-Type, User-Agent or the signature, in any
+// letter case.
+func TestJobHeaderIsSentButCannotOverride(t *testing.T) {
+	type seen struct {
+		header http.Header
+		body   []byte
+	}
+	got := make(chan seen, 4)
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- seen{r.Header.Clone(), body}
+		if n.Add(1) == 1 {
+			w.WriteHeader(503)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	extra := http.Header{
+		"X-Api-Key":          {"k-123"},
+		"X-Multi":            {"a", "b"},
+		"Content-Type":       {"text/plain"},
+		"content-type":       {"text/html"},
+		"user-agent":         {"forged-agent"},
+		"X-Devrev-Signature": {"forged"},
+		"x-devrev-signature": {"forged-too"},
+	}
+	before := extra.Clone()
+	job := jobs(t, srv.URL, 1)[0]
+	job.Header = extra
+	res := New(Config{Schedule: []time.Duration{time.Nanosecond}}).Deliver(context.Background(), job)
+	require.True(t, res.Delivered)
+	require.Len(t, res.Attempts, 2)
+	for i := range 2 {
+		s := <-got
+		assert.Equal(t, []string{"k-123"}, s.header.Values("X-Api-Key"), "attempt %d", i+1)
+		assert.Equal(t, []string{"a", "b"}, s.header.Values("X-Multi"))
+		assert.Equal(t, []string{"application/json"}, s.header.Values("Content-Type"))
+		assert.Equal(t, []string{DefaultUserAgent}, s.header.Values("User-Agent"))
+		assert.Equal(t, []string{job.Signer.Sign(s.body)}, s.header.Values(signature.Header))
+	}
+	assert.Equal(t, before, extra, "the job's header is not modified")
 }

@@ -60,8 +60,9 @@ func TestParkerRoundTrip(t *testing.T) {
 	}
 }
 
-// Bodies parked between attempts go out byte-identical with the same
-// signature, and results hand back the job's bytes.
+// With SameBytesOnRetry, bodies parked between attempts go out
+// byte-identical with the same signature, and results hand back the job's
+// bytes.
 func TestParkedRetriesSendTheSameBytes(t *testing.T) {
 	s := newSink(t, func(n int) int {
 		if n <= 4 { // both events fail their first two attempts
@@ -79,7 +80,7 @@ func TestParkedRetriesSendTheSameBytes(t *testing.T) {
 		{Event: bigEvent(1), Body: given, URL: s.srv.URL, Signer: signer},
 		{Event: bigEvent(2), URL: s.srv.URL, Signer: signer}, // encoded by the engine
 	}
-	e := New(Config{Clock: fake, Concurrency: 1})
+	e := New(Config{Clock: fake, Concurrency: 1, SameBytesOnRetry: true})
 	done := make(chan []Result, 1)
 	go func() { done <- e.DeliverAll(context.Background(), jobs, nil) }()
 	blockUntil(t, fake, 2)

@@ -35,6 +35,9 @@ type Entry struct {
 	WebhookID string `json:"webhook_id,omitempty"`
 	EventID   string `json:"event_id,omitempty"`
 	EventType string `json:"event_type,omitempty"`
+	// Timestamp is the envelope timestamp the attempt sent (attempts only,
+	// when known): each attempt carries its own unless re-stamping is off.
+	Timestamp string `json:"timestamp,omitempty"`
 	// Attempt is the 1-based attempt number (attempts only).
 	Attempt int `json:"attempt,omitempty"`
 	// Status is the HTTP status received, 0 when none.
@@ -49,9 +52,19 @@ type Entry struct {
 	Duplicate bool `json:"duplicate,omitempty"`
 	// Delivered reports a successful attempt.
 	Delivered bool `json:"delivered"`
-	// From and To are the webhook states of a transition.
+	// From and To are the webhook's internal states of a transition:
+	// unverified, active, degraded or inactive.
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+	// APIStatus is the status DevRev's API shows after a transition
+	// (active, inactive or unverified: a degraded webhook shows active).
+	APIStatus string `json:"api_status,omitempty"`
+	// ConsecutiveFailures counts the events in a row that exhausted their
+	// attempts, after a transition or an exhausted event.
+	ConsecutiveFailures int `json:"consecutive_failures,omitempty"`
+	// NextVerify is when the next verify request is due, when a
+	// transition starts periodic re-verification (degraded).
+	NextVerify time.Time `json:"next_verify,omitzero"`
 	// Message is free text (notes, the reason of a transition).
 	Message string `json:"message,omitempty"`
 }
@@ -59,7 +72,7 @@ type Entry struct {
 // FromAttempt turns a delivery attempt into a log entry.
 func FromAttempt(a delivery.Attempt) Entry {
 	return Entry{
-		Time: a.At, Kind: KindAttempt,
+		Time: a.At, Kind: KindAttempt, Timestamp: a.Timestamp,
 		WebhookID: a.WebhookID, EventID: a.EventID, EventType: a.Type,
 		Attempt: a.Number, Status: a.Status, LatencyMS: a.Latency.Milliseconds(),
 		Error: a.Err, ResponsePreview: a.ResponsePreview,

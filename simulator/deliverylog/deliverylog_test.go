@@ -1,6 +1,7 @@
 package deliverylog
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -143,4 +144,20 @@ func BenchmarkAdd(b *testing.B) {
 	for b.Loop() {
 		l.Add(e)
 	}
+}
+
+// TestEntryJSONOmitsUnsetSimulatorFields: the simulator's fields of a
+// transition (api_status, consecutive_failures, next_verify) and an
+// attempt's timestamp appear only when set.
+func TestEntryJSONOmitsUnsetSimulatorFields(t *testing.T) {
+	b, err := json.Marshal(Entry{Kind: KindNote, Message: "m"})
+	require.NoError(t, err)
+	for _, k := range []string{"api_status", "consecutive_failures", "next_verify", "timestamp"} {
+		assert.NotContains(t, string(b), `"`+k+`"`)
+	}
+	at := time.Date(2026, 11, 23, 10, 1, 0, 0, time.UTC)
+	b, err = json.Marshal(Entry{Kind: KindTransition, From: "active", To: "degraded", APIStatus: "active",
+		ConsecutiveFailures: 3, NextVerify: at})
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"api_status":"active","consecutive_failures":3,"next_verify":"2026-11-23T10:01:00Z"`)
 }

@@ -15,12 +15,13 @@ var ErrUnknownFamily = errors.New("unknown object family")
 
 // Lifecycle returns three events about one object of family (see Families):
 // its creation, an update and its deletion. All three carry the same object
-// id; updated holds the new version and old_<x> equal to the created object,
-// with a later modified_date; deleted holds the id and old_<x> equal to the
-// updated version. The envelope timestamps are increasing and end at the
-// generator's now: the object is created about 3 s before, updated about
-// 1.5 s before. The events share no maps, so Set on one leaves the others
-// alone.
+// id; updated holds the new version, with a later modified_date, and old_<x>
+// equal to the created object (not for webhook); deleted holds the id and
+// old_<x> equal to the updated version (not for link, sync_history and
+// webhook): where DevRev's schema has no old object, there is none. The envelope
+// timestamps are increasing and end at the generator's now: the object is
+// created about 3 s before, updated about 1.5 s before. The events share no
+// maps, so Set on one leaves the others alone.
 func (g *Generator) Lifecycle(family, webhookID string) (created, updated, deleted Event, err error) {
 	f, ok := familyNamed(family)
 	if !ok {
@@ -32,8 +33,8 @@ func (g *Generator) Lifecycle(family, webhookID string) (created, updated, delet
 	g.mu.Lock()
 	tCreate := g.ago(now, 2500*time.Millisecond, 3500*time.Millisecond)
 	tUpdate := g.ago(now, 1200*time.Millisecond, 1800*time.Millisecond)
-	first := f.create(g, tCreate)
-	second := g.nextVersion(f, first, tUpdate)
+	first := g.finish(f.create(g, tCreate))
+	second := g.finish(g.nextVersion(f, first, tUpdate))
 	// DevRev's invocation trails the change by a few hundred milliseconds.
 	lagCreate := time.Duration(100e6 + g.fake.IntN(300e6))
 	lagUpdate := time.Duration(100e6 + g.fake.IntN(300e6))
@@ -43,8 +44,8 @@ func (g *Generator) Lifecycle(family, webhookID string) (created, updated, delet
 		return Event{ID: id, WebhookID: webhookID, Timestamp: at, Type: f.name + "_" + verb, Payload: payload, Precision: g.prec}
 	}
 	created = ev(ids[0], "created", tCreate.Add(lagCreate), Object{f.key: cloneObject(first)})
-	updated = ev(ids[1], "updated", tUpdate.Add(lagUpdate), Object{f.key: cloneObject(second), "old_" + f.key: cloneObject(first)})
-	deleted = ev(ids[2], "deleted", now, Object{"id": second["id"], "old_" + f.key: cloneObject(second)})
+	updated = ev(ids[1], "updated", tUpdate.Add(lagUpdate), updatedPayload(f, cloneObject(second), cloneObject(first)))
+	deleted = ev(ids[2], "deleted", now, deletedPayload(f, cloneObject(second)))
 	return created, updated, deleted, nil
 }
 
@@ -217,6 +218,7 @@ func (g *Generator) NewUnknown(typ, webhookID string) Event {
 	g.mu.Lock()
 	k := kind{typ: noun, seg: noun, prefix: unknownPrefix(noun), service: "core"}
 	o := g.atom(k, g.next(k), g.ago(now, minLatency, maxLatency))
+	o["type"] = k.typ
 	o["name"] = upperFirst(g.fake.HackerAdjective()) + " " + g.fake.HackerNoun()
 	o["description"] = g.fake.Sentence()
 	o["state"] = "active"

@@ -62,12 +62,20 @@ func TestLifecycle(t *testing.T) {
 			id := obj["id"]
 			require.NotEmpty(t, id)
 			assert.Equal(t, obj["created_date"], obj["modified_date"], "a new object was last modified at creation")
-			assert.Equal(t, obj, up["old_"+key], "old_%s is the created version", key)
+			if fam == "webhook" {
+				assert.Equal(t, []string{key}, keys(up), "DevRev's schema has no old_%s", key)
+			} else {
+				assert.Equal(t, obj, up["old_"+key], "old_%s is the created version", key)
+			}
 			assert.Equal(t, id, newer["id"])
 			assert.Greater(t, parseDate(t, newer["modified_date"]), parseDate(t, obj["modified_date"]))
 			assert.NotEqual(t, obj, newer, "the update changed something")
 			assert.Equal(t, id, dp["id"])
-			assert.Equal(t, newer, dp["old_"+key], "deleted carries the last version")
+			if fam == "link" || fam == "sync_history" || fam == "webhook" {
+				assert.Equal(t, []string{"id"}, keys(dp), "DevRev's schema has no old_%s", key)
+			} else {
+				assert.Equal(t, newer, dp["old_"+key], "deleted carries the last version")
+			}
 			assert.False(t, parseDate(t, newer["modified_date"]).After(u.Timestamp), "change precedes its event")
 		})
 	}

@@ -109,27 +109,85 @@ func (g *Generator) nextVersion(f family, o Object, at time.Time) Object {
 	return n
 }
 
-// updatedOf: {<key>: new version, old_<key>: previous version}.
+// updatedOf: {<key>: new version, old_<key>: previous version}; a
+// timeline entry's update sometimes carries the reactions that changed.
 func updatedOf(f family) builder {
 	return func(g *Generator) Object {
 		now := g.now()
 		old := g.aged(f, now)
-		return Object{f.key: g.nextVersion(f, old, g.ago(now, minLatency, maxLatency)), "old_" + f.key: old}
+		p := updatedPayload(f, g.nextVersion(f, old, g.ago(now, minLatency, maxLatency)), old)
+		if f.name == "timeline_entry" && g.fake.IntN(3) == 0 {
+			g.react(p)
+		}
+		return p
 	}
 }
 
-// deletedOf: {id, old_<key>: the object as it was}.
+// updatedPayload is {<key>: cur, old_<key>: old}, or just {webhook: cur}:
+// DevRev's event-webhook-updated has no old object.
+func updatedPayload(f family, cur, old Object) Object {
+	if f.name == "webhook" {
+		return Object{f.key: cur}
+	}
+	return Object{f.key: cur, "old_" + f.key: old}
+}
+
+// deletedOf: {id, old_<key>: the object as it was}, or just {id} for the
+// families whose deleted event has no old object in DevRev's schema.
 func deletedOf(f family) builder {
+	return func(g *Generator) Object { return deletedPayload(f, g.aged(f, g.now())) }
+}
+
+func deletedPayload(f family, old Object) Object {
+	switch f.name {
+	case "link", "sync_history", "webhook": // event-<x>-deleted is {id} only
+		return Object{"id": old["id"]}
+	}
+	return Object{"id": old["id"], "old_" + f.key: old}
+}
+
+// Fetch results, as DevRev's event-fetched-result names them.
+const (
+	FetchedOK        = "ok"
+	FetchedNotFound  = "not_found"
+	FetchedForbidden = "forbidden"
+)
+
+// fetchedOf: {id, result, <key>: the object when result is ok}; mostly ok.
+func fetchedOf(f family) builder {
 	return func(g *Generator) Object {
-		old := g.aged(f, g.now())
-		return Object{"id": old["id"], "old_" + f.key: old}
+		o := g.aged(f, g.now())
+		result := pick(g, []string{FetchedOK, FetchedOK, FetchedOK, FetchedOK, FetchedNotFound, FetchedForbidden})
+		return fetchedPayload(f, o["id"], result, o)
 	}
 }
 
-// fetchedOf: {<key>: the object as it is}.
-func fetchedOf(f family) builder {
-	return func(g *Generator) Object { return Object{f.key: g.aged(f, g.now())} }
+func fetchedPayload(f family, id any, result string, o Object) Object {
+	p := Object{"id": id, "result": result}
+	if result == FetchedOK {
+		p[f.key] = o
+	}
+	return p
 }
+
+// react adds to a timeline_entry_updated payload the reactions that changed
+// (event-level, as DevRev's schema has them) and the entry's reaction tally.
+func (g *Generator) react(p Object) {
+	emoji := pick(g, reactionEmoji)
+	action := pick(g, []string{"added", "added", "removed"})
+	p["reactions"] = []any{Object{"action": action, "emoji": emoji, "reactor": g.userRef(g.randomDev())}}
+	total := g.fake.IntN(4)
+	if action == "added" {
+		total++
+	}
+	if entry, ok := p["entry"].(map[string]any); ok {
+		entry["reactions"] = []any{Object{"emoji": emoji, "reacted": false, "total_users": total}}
+	}
+}
+
+// reactionEmoji are the emoji reactions use (Plain events spell them as
+// names, see plainRune). A lookup table, never written.
+var reactionEmoji = []string{"\U0001F44D", "\U0001F389", "\u2764\uFE0F", "\U0001F440", "\U0001F680"}
 
 // groupMember: {group, member} for group_member_added/removed.
 func groupMember(g *Generator) Object {

@@ -1,8 +1,10 @@
 // Package event builds DevRev webhook deliveries: the envelope every event
 // shares, DevRev's DON identifiers, and a catalogue of realistic payloads for
-// every event type (PROTOCOL.md §1.1).
+// every event type (docs/protocol.md §1.1). Every payload is valid against
+// DevRev's published schema (simulator/devrevschema; the tests check all
+// types under several seeds), with the fields real deliveries carry beyond it.
 //
-// The bytes produced match a real DevRev capture (shared/samples/work_updated.json)
+// The bytes produced match a real DevRev capture (fixtures/golden/devrev_work_updated.json)
 // in shape: envelope keys id, timestamp, webhook_id, <type field>, type; object
 // keys "type" first then alphabetical; Go's HTML-safe escaping (\u003c).
 package event

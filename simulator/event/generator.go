@@ -20,6 +20,19 @@ type Options struct {
 	Precision Precision
 	// Now tells the time for envelope timestamps; time.Now when nil.
 	Now func() time.Time
+	// Plain makes conservative events for a harness's base case: shaped like
+	// the real capture and valid against DevRev's schema, but with no
+	// character a JSON encoder escapes or re-spells in any string (no <, >,
+	// &, quotes, backslashes, control or non-ASCII characters: mentions lose
+	// their angle brackets, dashes become '-', reactions use emoji names),
+	// only small plain integers as numbers, DevRev's key order, and
+	// microsecond envelope timestamps unless Precision says otherwise.
+	Plain bool
+	// WebhookObjectSecret adds a made-up secret to the webhook objects of
+	// webhook_* events. DevRev's schema marks webhook.secret required, but
+	// its guide says a secret is never provided when invoking a webhook, so
+	// by default there is none (docs/protocol.md §1.1).
+	WebhookObjectSecret bool
 }
 
 // Generator produces events with realistic DevRev payloads. It is safe for
@@ -33,6 +46,8 @@ type Generator struct {
 	prec Precision
 	seq  map[string]int // next display number per object kind
 	w    *world         // the fake org the catalogue draws on; built lazily
+	// plain and webhookSecret are Options.Plain and Options.WebhookObjectSecret.
+	plain, webhookSecret bool
 }
 
 // NewGenerator returns a generator configured by o.
@@ -47,6 +62,12 @@ func NewGenerator(o Options) *Generator {
 		now:  o.Now,
 		prec: o.Precision,
 		seq:  make(map[string]int),
+
+		plain:         o.Plain,
+		webhookSecret: o.WebhookObjectSecret,
+	}
+	if g.plain && g.prec == 0 {
+		g.prec = Microseconds
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -98,7 +119,39 @@ func (g *Generator) New(typ, webhookID string) (Event, error) {
 	}
 	id := g.EventID(webhookID)
 	g.mu.Lock()
-	payload := build(g)
+	payload := g.finish(build(g))
+	g.mu.Unlock()
+	return Event{ID: id, WebhookID: webhookID, Timestamp: g.now(), Type: typ, Payload: payload, Precision: g.prec}, nil
+}
+
+// ErrNotFetchable is returned by Fetched for object types without a
+// *_fetched event.
+var ErrNotFetchable = errors.New("no fetched event for this object type")
+
+// Fetched returns the <family>_fetched event DevRev sends after a
+// webhooks.fetch call (beta API) for the object objectID: {id, result} and,
+// when result is FetchedOK, the object as it is now under the family's key
+// (e.g. {id, result: "ok", work: {…}}). family is "work" or "sla_tracker";
+// result is FetchedOK, FetchedNotFound or FetchedForbidden.
+func (g *Generator) Fetched(family, webhookID, objectID, result string) (Event, error) {
+	typ := family + "_fetched"
+	f, ok := familyNamed(family)
+	if !ok || !Known(typ) {
+		return Event{}, fmt.Errorf("%w: %q (want work or sla_tracker)", ErrNotFetchable, family)
+	}
+	switch result {
+	case FetchedOK, FetchedNotFound, FetchedForbidden:
+	default:
+		return Event{}, fmt.Errorf("fetch result %q: want %s, %s or %s", result, FetchedOK, FetchedNotFound, FetchedForbidden)
+	}
+	id := g.EventID(webhookID)
+	g.mu.Lock()
+	var o Object
+	if result == FetchedOK {
+		o = g.aged(f, g.now())
+		o["id"] = objectID
+	}
+	payload := g.finish(fetchedPayload(f, objectID, result, o))
 	g.mu.Unlock()
 	return Event{ID: id, WebhookID: webhookID, Timestamp: g.now(), Type: typ, Payload: payload, Precision: g.prec}, nil
 }

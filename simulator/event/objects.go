@@ -1,6 +1,7 @@
 package event
 
 import (
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -24,29 +25,28 @@ func upperFirst(s string) string {
 var (
 	failures = []string{"returns 500", "times out", "fails after upgrade", "shows stale data",
 		"crashes on start", "drops events", "is missing translations", "double-charges", "leaks memory"}
-	platforms      = []string{"iOS", "Android", "Safari", "Windows", "staging", "the EU region", "Firefox"}
-	audiences      = []string{"large workspaces", "new users", "admins", "SSO users", "free-tier orgs"}
-	issueSubtypes  = []string{"bug", "defect", "test", "tech_debt", "regression"}
-	colors         = []string{"Blue", "Green", "Red", "Yellow", "Purple"}
-	severities     = []string{"low", "medium", "high", "blocker"}
-	channels       = []string{"email", "slack", "plug", "portal", "api"}
-	regions        = []string{"us-east", "eu-west", "ap-south", "us-west"}
-	forecasts      = []string{"pipeline", "upside", "commit", "strategic"}
-	linkTypes      = []string{"is_dependent_on", "is_related_to", "is_parent_of", "is_duplicate_of", "developed_with"}
-	articleStatus  = []string{"draft", "published", "review_needed"}
-	qaStatus       = []string{"draft", "published", "review_needed"}
-	visibilities   = []string{"internal", "external", "private"}
-	visualizations = []string{"bar", "line", "pie", "table", "metric", "column"}
-	datasets       = []string{"tickets", "issues", "conversations", "accounts", "sla_trackers"}
-	jobNames       = []string{"Export tickets to CSV", "Import accounts", "Bulk update issues", "Recompute SLA metrics",
+	platforms     = []string{"iOS", "Android", "Safari", "Windows", "staging", "the EU region", "Firefox"}
+	audiences     = []string{"large workspaces", "new users", "admins", "SSO users", "free-tier orgs"}
+	issueSubtypes = []string{"bug", "defect", "test", "tech_debt", "regression"}
+	colors        = []string{"Blue", "Green", "Red", "Yellow", "Purple"}
+	severities    = []string{"low", "medium", "high", "blocker"}
+	channels      = []string{"email", "slack", "plug", "twilio", "twilio_sms"} // DevRev's ticket-channels
+	regions       = []string{"us-east", "eu-west", "ap-south", "us-west"}
+	forecasts     = []string{"Pipeline", "Upside", "Commit", "Strategic"}
+	linkTypes     = []string{"is_dependent_on", "is_related_to", "is_parent_of", "is_duplicate_of", "developed_with"}
+	qaStatus      = []string{"draft", "published", "review_needed"}
+	visibilities  = []string{"internal", "external", "private"}
+	datasets      = []string{"tickets", "issues", "conversations", "accounts", "sla_trackers"}
+	jobNames      = []string{"Export tickets to CSV", "Import accounts", "Bulk update issues", "Recompute SLA metrics",
 		"Reindex articles", "Merge duplicate rev users"}
 	jobKinds        = []string{"export", "import", "bulk_update", "backfill", "reindex"}
 	systems         = []string{"jira", "zendesk", "github", "salesforce", "linear", "hubspot"}
 	tagWords        = []string{"escalation", "billing", "vip", "regression", "security", "ux", "performance", "churn-risk", "onboarding"}
 	slaNames        = []string{"Premium support", "Standard support", "Enterprise 24x7"}
 	metricNames     = []string{"First response time", "Next response time", "Resolution time"}
-	incidentSources = []string{"pagerduty", "datadog", "opsgenie", "manual"}
-	syncModes       = []string{"initial", "incremental"}
+	incidentSources = []string{"PagerDuty", "Datadog", "Opsgenie", "Manual"}
+	syncModes       = []string{"initial", "sync_from_devrev", "sync_to_devrev"}
+	surveyChannels  = []string{"Email", "Slack", "Plug", "Portal"}
 	agentErrors     = []string{"skill execution timed out", "the agent could not reach the knowledge base", "rate limited by the model provider"}
 	skillNames      = []string{"search_articles", "create_ticket", "lookup_account", "summarize_conversation", "update_issue"}
 	webhookTypes    = []string{"work_created", "work_updated", "work_deleted", "conversation_created", "conversation_updated",
@@ -126,7 +126,7 @@ func (g *Generator) workTitle(k kind) string {
 // workRef is a work item as embedded in references and links, like the sample's.
 func (g *Generator) workRef(k kind) Object {
 	n := g.earlier(k)
-	o := g.ids(k, n)
+	o := g.typedIDs(k, n)
 	o["owned_by"] = g.owners()
 	stages := stagesOf(k.typ)
 	s := stages[g.fake.IntN(len(stages))]
@@ -156,6 +156,7 @@ func (g *Generator) newWorkOf(k kind, at time.Time) Object {
 	w := g.worldOf()
 	n := g.next(k)
 	o := g.atom(k, n, at)
+	o["type"] = k.typ
 	o["applies_to_part"] = g.partSummary(g.randomPart())
 	o["owned_by"] = g.owners()
 	o["title"] = g.workTitle(k)
@@ -198,7 +199,6 @@ func (g *Generator) newWorkOf(k kind, at time.Time) Object {
 		o["references"] = []any{}
 	case kTask:
 		o["body"] = g.fake.Sentence()
-		priorityFields(o, 1+g.fake.IntN(3))
 		o["target_close_date"] = formatDate(at.Add(time.Duration(3+g.fake.IntN(30)) * 24 * time.Hour))
 		o["custom_fields"] = Object{}
 		o["references"] = []any{g.workRef(kIssue)}
@@ -206,10 +206,11 @@ func (g *Generator) newWorkOf(k kind, at time.Time) Object {
 		c := pick(g, w.customers)
 		o["body"] = g.fake.Sentence()
 		o["account"] = g.accountSummary(c)
-		o["annual_contract_value"] = 1000 * (5 + g.fake.IntN(200))
-		o["forecast_category"] = pick(g, forecasts)
-		o["probability"] = float64(1+g.fake.IntN(9)) / 10
-		priorityFields(o, 1+g.fake.IntN(3))
+		acv := 1000 * (5 + g.fake.IntN(200))
+		o["annual_contract_value"] = money(acv)
+		o["value"] = money(acv * (1 + g.fake.IntN(3)))
+		f := g.fake.IntN(len(forecasts))
+		o["forecast_category_v2"] = enumValue(f, forecasts[f])
 		o["custom_fields"] = Object{}
 		o["references"] = []any{}
 	}
@@ -217,15 +218,23 @@ func (g *Generator) newWorkOf(k kind, at time.Time) Object {
 	return o
 }
 
+// money is DevRev's money: the amount as a decimal string, in USD.
+func money(amount int) Object {
+	return Object{"amount": strconv.Itoa(amount) + ".00", "currency": "USD"}
+}
+
 func (g *Generator) changeWork(o Object) {
 	switch g.fake.IntN(4) {
 	case 0:
 		g.advanceStage(o, stagesOf(o["type"]))
 	case 1:
-		if o["type"] == "ticket" {
+		switch o["type"] {
+		case "ticket":
 			o["severity"] = pick(g, severities)
-		} else {
+		case "issue":
 			priorityFields(o, g.fake.IntN(4))
+		default:
+			o["target_close_date"] = o["modified_date"]
 		}
 	case 2:
 		o["title"] = g.workTitle(workKindOf(o["type"]))
@@ -241,6 +250,7 @@ func (g *Generator) newPart(at time.Time) Object {
 	k := pick(g, []kind{kProduct, kCapability, kFeature, kEnhancement})
 	n := g.next(k)
 	o := g.atom(k, n, at)
+	o["type"] = k.typ
 	o["owned_by"] = g.owners()
 	o["artifacts"] = []any{}
 	o["tags"] = []any{}
@@ -250,27 +260,23 @@ func (g *Generator) newPart(at time.Time) Object {
 		o["description"] = g.fake.ProductDescription()
 	case kCapability:
 		o["name"] = g.capabilityName()
-		o["description"] = "Everything about " + strings.ToLower(o["name"].(string)) + "."
-		o["parent_part"] = []any{g.partRef(pick(g, w.products))}
+		o["description"] = "Everything about " + strings.ToLower(o["name"].(string)) + " in " + pick(g, w.products).name + "."
 	case kFeature:
 		o["name"] = g.capabilityName() + ": " + g.fake.HackerAdjective() + " " + g.fake.HackerNoun()
 		o["description"] = g.fake.Sentence()
-		o["parent_part"] = []any{g.partRef(pick(g, w.caps))}
 	default:
 		o["name"] = "Improve " + strings.ToLower(g.capabilityName()) + " for " + pick(g, audiences)
 		o["description"] = g.fake.Sentence()
-		o["parent_part"] = []any{g.partRef(pick(g, w.caps))}
 		o["target_close_date"] = formatDate(at.Add(time.Duration(14+g.fake.IntN(90)) * 24 * time.Hour))
-		g.setStage(o, enhStages[g.fake.IntN(len(enhStages)-1)])
+		g.setStageV2(o, enhStages[g.fake.IntN(len(enhStages)-1)])
 	}
 	return o
 }
 
-// partRef is a short part summary (parent_part).
-func (g *Generator) partRef(p part) Object {
-	o := g.ids(p.k, p.n)
-	o["name"] = p.name
-	return o
+// setStageV2 writes stage_v2 and state_v2 (enhancements).
+func (g *Generator) setStageV2(o Object, s stageDef) {
+	o["stage_v2"] = g.stageV2(s)
+	o["state_v2"] = s.state
 }
 
 func (g *Generator) changePart(o Object) {
@@ -281,7 +287,7 @@ func (g *Generator) changePart(o Object) {
 		o["owned_by"] = g.owners()
 	default:
 		if o["type"] == "enhancement" {
-			g.advanceStage(o, enhStages)
+			g.setStageV2(o, enhStages[nextStage(o, enhStages)])
 		} else {
 			o["tags"] = []any{g.tagRef()}
 		}
@@ -338,24 +344,29 @@ func (g *Generator) newRevOrg(at time.Time) Object {
 	o["description"] = upperFirst(g.fake.BS()) + " " + g.fake.BuzzWord() + "."
 	o["domain"] = c.domain
 	o["account"] = g.accountSummary(c)
-	o["tier"] = c.tier
 	o["external_ref"] = c.domain
-	o["custom_fields"] = Object{}
+	o["custom_fields"] = Object{"tnt__tier": c.tier}
 	return o
 }
 
 func (g *Generator) changeRevOrg(o Object) {
 	if g.fake.Bool() {
-		o["tier"] = pick(g, tiers)
+		o["custom_fields"] = Object{"tnt__tier": pick(g, tiers)}
 	} else {
 		o["description"] = upperFirst(g.fake.BS()) + " " + g.fake.BuzzWord() + "."
 	}
 }
 
-// mergeUser adds a user's summary fields to a full user object.
+// mergeUser adds a user's summary fields to a full user object, except
+// those DevRev's full user objects do not have (type, and display_handle and
+// thumbnail, which real deliveries carry in summaries only).
 func (g *Generator) mergeUser(o Object, p person) {
 	for k, v := range g.userSummary(p) {
-		o[k] = v
+		switch k {
+		case "type", "display_handle", "thumbnail":
+		default:
+			o[k] = v
+		}
 	}
 }
 
@@ -378,13 +389,9 @@ func (g *Generator) changeUser(o Object) {
 	case 0:
 		o["phone_numbers"] = []any{g.phone()}
 	case 1:
-		if o["type"] == "dev_user" {
-			o["job_title"] = g.fake.JobDescriptor() + " " + g.fake.JobTitle()
-		} else {
-			o["state"] = "deactivated"
-		}
+		o["state"] = pick(g, []string{"deactivated", "locked"})
 	default:
-		h, _ := o["display_handle"].(string)
+		h, _ := o["display_name"].(string)
 		o["display_name"] = h + "-" + strconv.Itoa(g.fake.IntN(100))
 	}
 }
@@ -393,9 +400,9 @@ func (g *Generator) newDevUser(at time.Time) Object {
 	p := g.newPerson(kDevUser, g.worldOf().domain)
 	o := g.atom(kDevUser, p.n, at)
 	g.mergeUser(o, p)
-	o["job_title"] = g.fake.JobDescriptor() + " " + g.fake.JobTitle()
 	o["phone_numbers"] = []any{g.phone()}
-	o["state"] = "active"
+	o["experience_start_date"] = formatDate(at.AddDate(-1-g.fake.IntN(15), 0, 0))
+	o["custom_fields"] = Object{"tnt__job_title": g.fake.JobDescriptor() + " " + g.fake.JobTitle()}
 	return o
 }
 
@@ -404,28 +411,22 @@ func (g *Generator) newDevUser(at time.Time) Object {
 func (g *Generator) newArticle(at time.Time) Object {
 	n := g.next(kArticle)
 	o := g.atom(kArticle, n, at)
-	status := pick(g, articleStatus)
 	o["title"] = "How to " + g.fake.HackerVerb() + " " + strings.ToLower(pick(g, capabilityNames))
 	o["description"] = g.fake.Sentence()
 	o["applies_to_parts"] = []any{g.partSummary(g.randomPart())}
 	o["authored_by"] = []any{g.userRef(g.randomDev())}
 	o["owned_by"] = g.owners()
-	o["status"] = status
 	o["article_type"] = "article"
 	o["resource"] = Object{"url": "https://support." + g.worldOf().domain + "/articles/" + displayID(kArticle, n)}
 	o["num_upvotes"] = g.fake.IntN(40)
 	o["num_downvotes"] = g.fake.IntN(5)
-	if status == "published" {
-		o["published_date"] = o["created_date"]
-	}
 	return o
 }
 
 func (g *Generator) changeArticle(o Object) {
 	switch g.fake.IntN(3) {
 	case 0:
-		o["status"] = "published"
-		o["published_date"] = o["modified_date"]
+		o["description"] = g.fake.Sentence()
 	case 1:
 		o["title"] = "How to " + g.fake.HackerVerb() + " " + strings.ToLower(pick(g, capabilityNames))
 	default:
@@ -442,9 +443,16 @@ func (g *Generator) newQuestionAnswer(at time.Time) Object {
 	o["status"] = pick(g, qaStatus)
 	o["topic"] = pick(g, capabilityNames)
 	o["applies_to_parts"] = []any{g.partSummary(g.randomPart())}
-	o["owned_by"] = g.owners()
-	o["sources"] = []any{g.donN(kArticle, g.earlier(kArticle))}
+	o["sources"] = []any{g.articleSummary(g.earlier(kArticle))}
 	o["verified"] = g.fake.Bool()
+	return o
+}
+
+// articleSummary is an article as an atom-summary (typed), e.g. a QA's source.
+func (g *Generator) articleSummary(n int) Object {
+	o := g.typedIDs(kArticle, n)
+	o["title"] = "How to " + g.fake.HackerVerb() + " " + strings.ToLower(pick(g, capabilityNames))
+	o["article_type"] = "article"
 	return o
 }
 
@@ -462,7 +470,7 @@ func (g *Generator) newTag(at time.Time) Object {
 	o["name"] = tagWords[n%len(tagWords)] + "-" + strconv.Itoa(n)
 	o["description"] = "Items about " + g.fake.HackerNoun() + "."
 	o["allowed_values"] = []any{}
-	o["style"] = g.fake.HexColor()
+	o["style_new"] = Object{"color": g.fake.HexColor()}
 	return o
 }
 
@@ -531,41 +539,45 @@ func (g *Generator) changeTimelineEntry(o Object) {
 
 // ---- dashboards, widgets, groups ----
 
+// newDashboard: DevRev's schema gives a dashboard only the atom fields.
 func (g *Generator) newDashboard(at time.Time) Object {
-	o := g.atom(kDashboard, g.next(kDashboard), at)
-	o["title"] = pick(g, capabilityNames) + " overview"
-	o["description"] = g.fake.Sentence()
-	widgets := []any{}
-	for range 2 + g.fake.IntN(3) {
-		widgets = append(widgets, g.donN(kWidget, g.earlier(kWidget)))
-	}
-	o["widgets"] = widgets
-	o["visibility"] = pick(g, []string{"shared", "private"})
-	o["owned_by"] = g.owners()
-	return o
+	return g.atom(kDashboard, g.next(kDashboard), at)
 }
 
-func (g *Generator) changeDashboard(o Object) {
-	if ws, ok := o["widgets"].([]any); ok && g.fake.Bool() {
-		o["widgets"] = append(ws, g.donN(kWidget, g.earlier(kWidget)))
-		return
-	}
-	o["title"] = pick(g, capabilityNames) + " overview"
-}
+// changeDashboard changes nothing the schema shows: the update is in
+// modified_by and modified_date, set by the caller.
+func (g *Generator) changeDashboard(Object) {}
 
 func (g *Generator) newWidget(at time.Time) Object {
 	o := g.atom(kWidget, g.next(kWidget), at)
 	ds := pick(g, datasets)
 	o["title"] = upperFirst(ds) + " by " + pick(g, []string{"stage", "owner", "severity", "week", "part"})
+	o["name"] = ds + "_" + strconv.Itoa(g.fake.IntN(1000))
 	o["description"] = g.fake.Sentence()
-	o["visualization"] = Object{"type": pick(g, visualizations)}
-	o["dataset"] = ds
+	o["is_draft"] = false
+	o["is_system"] = false
+	o["layout"] = []any{Object{
+		"reference_id": "main",
+		"position":     Object{"x": 0, "y": 0, "width": 4 * (1 + g.fake.IntN(3)), "height": 2 + g.fake.IntN(4)},
+	}}
+	o["sub_widgets"] = []any{g.subWidget()}
 	return o
+}
+
+// subWidget is one chart of a widget: a metric counting its dataset.
+func (g *Generator) subWidget() Object {
+	return Object{
+		"reference_id": "main",
+		"visualization": Object{
+			"type":   "metric",
+			"metric": Object{"y": []any{Object{"reference_name": "count", "label": pick(g, []string{"Count", "Total", "Open"})}}},
+		},
+	}
 }
 
 func (g *Generator) changeWidget(o Object) {
 	if g.fake.Bool() {
-		o["visualization"] = Object{"type": pick(g, visualizations)}
+		o["sub_widgets"] = []any{g.subWidget()}
 	} else {
 		o["description"] = g.fake.Sentence()
 	}
@@ -577,7 +589,6 @@ func (g *Generator) newGroup(at time.Time) Object {
 	o["name"] = groupNames[n%len(groupNames)] + " " + strconv.Itoa(n)
 	o["description"] = "Team for " + strings.ToLower(pick(g, capabilityNames)) + "."
 	o["member_type"] = pick(g, []string{"dev_user", "dev_user", "rev_user"})
-	o["kind"] = pick(g, []string{"static", "static", "dynamic"})
 	o["owner"] = g.userRef(g.randomDev())
 	o["is_default"] = false
 	return o
@@ -593,9 +604,7 @@ func (g *Generator) changeGroup(o Object) {
 
 // ---- incidents, jobs, links ----
 
-func (g *Generator) severityObject(i int) Object {
-	return Object{"id": i + 1, "label": incidentSev[i], "ordinal": i + 1}
-}
+func (g *Generator) severityObject(i int) Object { return enumValue(i, incidentSev[i]) }
 
 func (g *Generator) newIncident(at time.Time) Object {
 	o := g.atom(kIncident, g.next(kIncident), at)
@@ -605,9 +614,10 @@ func (g *Generator) newIncident(at time.Time) Object {
 	o["severity"] = g.severityObject(g.fake.IntN(len(incidentSev)))
 	o["applies_to_parts"] = []any{g.partSummary(p)}
 	o["owned_by"] = g.owners()
-	o["source"] = Object{"name": pick(g, incidentSources)}
+	src := g.fake.IntN(len(incidentSources))
+	o["source"] = enumValue(src, incidentSources[src])
 	o["identified_date"] = formatDate(at)
-	g.setStage(o, incidentStages[0])
+	o["stage"] = g.stageV2(incidentStages[0])
 	return o
 }
 
@@ -616,7 +626,14 @@ func (g *Generator) changeIncident(o Object) {
 		o["severity"] = g.severityObject(g.fake.IntN(len(incidentSev)))
 		return
 	}
-	g.advanceStage(o, incidentStages)
+	o["stage"] = g.stageV2(incidentStages[nextStage(incidentStageOf(o), incidentStages)])
+}
+
+// incidentStageOf returns an object whose stage is o's incident stage, as
+// stageIndex reads it.
+func incidentStageOf(o Object) Object {
+	st, _ := o["stage"].(map[string]any)
+	return Object{"stage": st["stage"]}
 }
 
 // Jobs are modelled as DevRev's asynchronous operations (exports, imports,
@@ -667,8 +684,9 @@ func (g *Generator) newSLATracker(at time.Time) Object {
 	sla := g.ids(kSLA, 1+g.fake.IntN(3))
 	sla["name"] = pick(g, slaNames)
 	sla["sla_type"] = "external"
+	sla["status"] = "published"
 	o["applies_to_id"] = g.donN(kTicket, ticket)
-	o["applies_to_display_id"] = displayID(kTicket, ticket)
+	o["applies_to_type"] = "ticket"
 	o["sla"] = sla
 	o["stage"] = "active"
 	o["status"] = "in_progress"
@@ -676,11 +694,11 @@ func (g *Generator) newSLATracker(at time.Time) Object {
 	for i, name := range metricNames[:2] {
 		metrics = append(metrics, Object{
 			"metric_definition": Object{
-				"type": "metric_definition",
 				"id":   g.don(kind{service: "core", seg: "metric_definition"}, strconv.Itoa(i+1)),
 				"name": name,
 			},
 			"target_time":        formatDate(at.Add(time.Duration(1+i*7) * time.Hour)),
+			"stage":              "ongoing",
 			"status":             "in_progress",
 			"is_out_of_schedule": false,
 		})
@@ -694,10 +712,10 @@ func (g *Generator) changeSLATracker(o Object) {
 	if len(ms) > 0 && g.fake.IntN(3) > 0 {
 		if m, ok := ms[0].(Object); ok {
 			if m["status"] == "in_progress" {
-				m["status"] = "completed"
+				m["stage"], m["status"] = "completed", "completed"
 				m["completed_in"] = 5 + g.fake.IntN(50)
 			} else {
-				m["status"] = "breached"
+				m["stage"], m["status"] = "breached", "breached"
 			}
 			return
 		}
@@ -712,7 +730,7 @@ func (g *Generator) newSurvey(at time.Time) Object {
 	o["introductory_text"] = "We'd love your feedback."
 	o["response_text"] = "Thank you for your response!"
 	o["schema"] = []any{
-		Object{"name": "rating", "field_type": "int", "is_required": true,
+		Object{"name": "rating", "field_type": "int", "is_required": true, "gte": 1, "lte": 5,
 			"ui": Object{"display_name": "How satisfied are you?"}},
 		Object{"name": "feedback", "field_type": "text", "is_required": false,
 			"ui": Object{"display_name": "Anything else?"}},
@@ -736,9 +754,11 @@ func (g *Generator) newSurveyResponse(at time.Time) Object {
 	o["survey"] = g.donN(kSurvey, g.earlier(kSurvey))
 	o["object"] = g.donN(kTicket, g.earlier(kTicket))
 	o["recipient"] = g.userSummary(recipient)
-	o["dispatched_channels"] = []any{pick(g, channels)}
+	ch := g.fake.IntN(len(surveyChannels))
+	o["dispatched_channels"] = []any{enumValue(ch, surveyChannels[ch])}
+	o["response_channel"] = enumValue(ch, surveyChannels[ch])
 	o["response"] = Object{"rating": 1 + g.fake.IntN(5), "feedback": g.fake.Sentence()}
-	o["stage"] = "responded"
+	o["stage"] = enumValue(2, "Responded")
 	return o
 }
 
@@ -768,34 +788,42 @@ func (g *Generator) changeSyncUnit(o Object) {
 	o["last_sync_date"] = o["modified_date"]
 }
 
+// newSyncHistory is one AirSync run of a sync unit, in DevRev's shape: the
+// unit's id and a sync_run (mode, progress state, start and end).
 func (g *Generator) newSyncHistory(at time.Time) Object {
 	unit := g.earlier(kSyncUnit)
 	n := g.next(kSyncHistory)
 	author := g.randomDev()
 	return Object{
-		"type":          kSyncHistory.typ,
 		"id":            g.donN(kSyncUnit, unit) + ":sync_history/" + strconv.Itoa(n),
 		"created_by":    g.userRef(author),
 		"created_date":  formatDate(at),
 		"modified_by":   g.userRef(author),
 		"modified_date": formatDate(at),
 		"sync_unit":     g.donN(kSyncUnit, unit),
-		"mode":          pick(g, syncModes),
-		"direction":     pick(g, []string{"to_devrev", "from_devrev"}),
-		"status":        "in_progress",
-		"started_date":  formatDate(at),
-		"stats":         Object{"objects_created": 0, "objects_updated": 0, "objects_failed": 0},
+		"sync_run": Object{
+			"mode":       pick(g, syncModes),
+			"progress":   Object{"state": "extraction"},
+			"started_at": formatDate(at),
+		},
 	}
 }
 
 func (g *Generator) changeSyncHistory(o Object) {
-	o["status"] = pick(g, []string{"completed", "completed", "failed"})
-	o["ended_date"] = o["modified_date"]
-	o["stats"] = Object{"objects_created": g.fake.IntN(500), "objects_updated": g.fake.IntN(2000), "objects_failed": g.fake.IntN(3)}
+	run, _ := o["sync_run"].(map[string]any)
+	if run == nil {
+		run = Object{}
+		o["sync_run"] = run
+	}
+	run["progress"] = Object{"state": pick(g, []string{"completed", "completed", "loading_error"})}
+	run["ended_at"] = o["modified_date"]
 }
 
-// ---- webhooks (shaped like seed 001's webhook object, without its secret) ----
+// ---- webhooks (shaped like seed 001's webhook object) ----
 
+// newWebhook has no secret: DevRev's guide says a secret is never provided
+// when invoking a webhook, although its schema marks webhook.secret required
+// (Options.WebhookObjectSecret adds a made-up one; docs/protocol.md §1.1).
 func (g *Generator) newWebhook(at time.Time) Object {
 	n := g.next(kWebhook)
 	author := g.randomDev()
@@ -804,7 +832,7 @@ func (g *Generator) newWebhook(at time.Time) Object {
 	for i := range 1 + g.fake.IntN(4) {
 		types = append(types, webhookTypes[(start+i)%len(webhookTypes)])
 	}
-	return Object{
+	o := Object{
 		"id":            g.don(kWebhook, g.token(8)),
 		"display_id":    displayID(kWebhook, n),
 		"created_by":    g.userRef(author),
@@ -815,6 +843,12 @@ func (g *Generator) newWebhook(at time.Time) Object {
 		"status":        "unverified",
 		"url":           "https://hooks." + g.worldOf().domain + "/devrev/" + strings.ToLower(g.fake.LetterN(6)),
 	}
+	if g.webhookSecret {
+		// 24 random bytes in base64, as DevRev's format "byte" says; it is
+		// no real webhook's secret.
+		o["secret"] = base64.StdEncoding.EncodeToString([]byte(g.token(24)))
+	}
+	return o
 }
 
 func (g *Generator) changeWebhook(o Object) {
@@ -831,11 +865,14 @@ func (g *Generator) changeWebhook(o Object) {
 // aiAgentResponse is a notification of DevRev's asynchronous agent API:
 // a message, a progress report (skill triggered/executed) or an error.
 func (g *Generator) aiAgentResponse() Object {
+	conv := g.donN(kConversation, g.earlier(kConversation))
 	o := Object{
-		"agent":           g.donN(kAIAgent, 1+g.fake.IntN(5)),
-		"session":         g.don(kind{service: "core", seg: "ai_agent_session"}, g.token(12)),
-		"request_id":      g.fake.UUID(),
-		"client_metadata": Object{"conversation_id": g.donN(kConversation, g.earlier(kConversation))},
+		"agent":   g.donN(kAIAgent, 1+g.fake.IntN(5)),
+		"session": g.don(kind{service: "core", seg: "ai_agent_session"}, g.token(12)),
+		// The client's own identifier of the session: here the conversation
+		// it serves.
+		"session_object":  conv,
+		"client_metadata": Object{"conversation_id": conv, "request_id": g.fake.UUID()},
 	}
 	switch r := g.fake.IntN(10); {
 	case r < 6:

@@ -183,17 +183,27 @@ func (g *Generator) idV1(k kind, n int) string {
 	return "don:DEV-" + g.org + ":" + k.typ + ":" + tail
 }
 
-// ids returns the identifying fields every atom carries.
+// ids returns the identifying fields every atom carries: id, id_v1 (which
+// real deliveries carry although DevRev's schema lacks it) and display_id.
+// There is no "type": DevRev's schema has one only where an object sits in a
+// union (work, part, user and org summaries, link endpoints…); see typedIDs.
 func (g *Generator) ids(k kind, n int) Object {
 	o := make(Object, 24) // room for a full object without map growth
-	o["type"], o["id"], o["id_v1"] = k.typ, g.donN(k, n), g.idV1(k, n)
+	o["id"], o["id_v1"] = g.donN(k, n), g.idV1(k, n)
 	if d := displayID(k, n); d != "" {
 		o["display_id"] = d
 	}
 	return o
 }
 
-// atom returns the fields of DevRev's atom base (type, ids, created_by/date,
+// typedIDs is ids plus the "type" DevRev's unions discriminate on.
+func (g *Generator) typedIDs(k kind, n int) Object {
+	o := g.ids(k, n)
+	o["type"] = k.typ
+	return o
+}
+
+// atom returns the fields of DevRev's atom base (ids, created_by/date,
 // modified_by/date) for a new object of kind k created at at.
 func (g *Generator) atom(k kind, n int, at time.Time) Object {
 	o := g.ids(k, n)
@@ -281,7 +291,7 @@ func (g *Generator) owners() []any {
 func (g *Generator) partSummary(p part) any { return thaw(p.enc) }
 
 func (g *Generator) buildPartSummary(p part) Object {
-	o := g.ids(p.k, p.n)
+	o := g.typedIDs(p.k, p.n)
 	o["name"] = p.name
 	o["owned_by"] = []any{g.userRef(g.worldOf().devs[p.owner])}
 	o["stage"] = Object{"name": ""}
@@ -321,7 +331,8 @@ func (g *Generator) randomPart() part {
 	return pick(g, w.products)
 }
 
-// accountSummary and revOrgSummary embed a customer.
+// accountSummary embeds a customer's account (DevRev's account-summary, no
+// type); revOrgSummary its rev org as an org-summary (typed).
 func (g *Generator) accountSummary(c customer) Object {
 	o := g.ids(kAccount, c.account)
 	o["display_name"] = c.name
@@ -329,7 +340,7 @@ func (g *Generator) accountSummary(c customer) Object {
 }
 
 func (g *Generator) revOrgSummary(c customer) Object {
-	o := g.ids(kRevOrg, c.revOrg)
+	o := g.typedIDs(kRevOrg, c.revOrg)
 	o["display_name"] = c.name
 	return o
 }
@@ -459,16 +470,38 @@ func (g *Generator) stageRef(s stageDef) Object {
 	}
 }
 
-// setStage writes stage and state of o to s.
+// setStage writes stage and state of a work item o to s (state is a field
+// real deliveries carry on work items although DevRev's schema lacks it).
 func (g *Generator) setStage(o Object, s stageDef) {
 	o["stage"] = g.stageObject(s)
-	o["state"] = s.state
+	if _, ok := o["type"]; ok {
+		o["state"] = s.state
+	}
+}
+
+// stageV2 is a stage in DevRev's newer "stage" shape (incidents,
+// enhancements): the custom stage and its state, no legacy name.
+func (g *Generator) stageV2(s stageDef) Object {
+	st := stateDefs[s.state]
+	return Object{
+		"stage": g.stageRef(s),
+		"state": Object{
+			"display_name": st.display,
+			"id":           g.don(kind{service: "core", seg: "custom_state"}, strconv.Itoa(st.id)),
+			"is_final":     st.final,
+			"name":         s.state,
+		},
+	}
 }
 
 // stageIndex finds the stage o is in within stages (0 when unknown).
 func stageIndex(o Object, stages []stageDef) int {
 	var name string
-	switch st := o["stage"].(type) {
+	st := o["stage"]
+	if v2, ok := o["stage_v2"].(map[string]any); ok {
+		st = v2["stage"]
+	}
+	switch st := st.(type) {
 	case map[string]any:
 		name, _ = st["name"].(string)
 	case json.RawMessage:
@@ -487,19 +520,28 @@ func stageIndex(o Object, stages []stageDef) int {
 
 // advanceStage moves o one stage forward (or back one from the last).
 func (g *Generator) advanceStage(o Object, stages []stageDef) {
-	i := stageIndex(o, stages)
-	if i+1 < len(stages) {
-		i++
-	} else {
-		i--
-	}
-	g.setStage(o, stages[i])
+	g.setStage(o, stages[nextStage(o, stages)])
 }
 
-// priorityObject returns priority ("p0"…"p3") and priority_v2 for level.
+// nextStage is the index of the stage after o's (or the one before the last).
+func nextStage(o Object, stages []stageDef) int {
+	i := stageIndex(o, stages)
+	if i+1 < len(stages) {
+		return i + 1
+	}
+	return i - 1
+}
+
+// priorityFields sets priority ("p0"…"p3") and priority_v2 for level.
 func priorityFields(o Object, level int) {
 	o["priority"] = "p" + strconv.Itoa(level)
-	o["priority_v2"] = Object{"id": level + 1, "label": "P" + strconv.Itoa(level), "ordinal": level + 1}
+	o["priority_v2"] = enumValue(level, "P"+strconv.Itoa(level))
+}
+
+// enumValue is DevRev's enum-value: {id, label, ordinal}, id and ordinal
+// counting from 1.
+func enumValue(i int, label string) Object {
+	return Object{"id": i + 1, "label": label, "ordinal": i + 1}
 }
 
 // cloneObject deep-copies o so that versions of an object share no maps or

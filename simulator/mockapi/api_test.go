@@ -34,33 +34,33 @@ func TestCreateAndAuth(t *testing.T) {
 		{"wrong token", "Bearer nope", seedCreateBody, 401, TypeUnauthenticated},
 		{"wrong bare token", "nope", seedCreateBody, 401, TypeUnauthenticated},
 		{"empty bearer", "Bearer ", seedCreateBody, 401, TypeUnauthenticated},
-		{"seed's placeholder url", testToken, `{"event_types": ["work_created"], "url": "your-webhook-endpoint-url"}`, 400, TypeBadRequest},
-		{"missing url", testToken, `{"event_types": ["work_created"]}`, 400, TypeBadRequest},
-		{"ftp url", testToken, `{"url": "ftp://example.com/x"}`, 400, TypeBadRequest},
-		{"url without host", testToken, `{"url": "http:///path"}`, 400, TypeBadRequest},
-		{"url with bad port", testToken, `{"url": "http://127.0.0.1:99999/"}`, 400, TypeBadRequest},
-		{"url does not parse", testToken, `{"url": "http://[::1/"}`, 400, TypeBadRequest},
-		{"url too long", testToken, `{"url": "http://x/` + strings.Repeat("a", 3000) + `"}`, 400, TypeBadRequest},
-		{"unknown event type", testToken, `{"url": "http://127.0.0.1/", "event_types": ["work_exploded"]}`, 400, TypeBadRequest},
-		{"event_types not an array", testToken, `{"url": "http://127.0.0.1/", "event_types": "work_created"}`, 400, TypeBadRequest},
-		{"event type not a string", testToken, `{"url": "http://127.0.0.1/", "event_types": [1]}`, 400, TypeBadRequest},
-		{"secret too short", testToken, `{"url": "http://127.0.0.1/", "secret": "1234567"}`, 400, TypeBadRequest},
-		{"secret too long", testToken, `{"url": "http://127.0.0.1/", "secret": "` + strings.Repeat("s", 33) + `"}`, 400, TypeBadRequest},
+		{"seed's placeholder url", testToken, `{"event_types": ["work_created"], "url": "your-webhook-endpoint-url"}`, 400, TypeInvalidField},
+		{"missing url", testToken, `{"event_types": ["work_created"]}`, 400, TypeMissingRequiredField},
+		{"ftp url", testToken, `{"url": "ftp://example.com/x"}`, 400, TypeInvalidField},
+		{"url without host", testToken, `{"url": "http:///path"}`, 400, TypeInvalidField},
+		{"url with bad port", testToken, `{"url": "http://127.0.0.1:99999/"}`, 400, TypeInvalidField},
+		{"url does not parse", testToken, `{"url": "http://[::1/"}`, 400, TypeInvalidField},
+		{"url too long", testToken, `{"url": "http://x/` + strings.Repeat("a", 3000) + `"}`, 400, TypeInvalidField},
+		{"unknown event type", testToken, `{"url": "http://127.0.0.1/", "event_types": ["work_exploded"]}`, 400, TypeInvalidEnumValue},
+		{"event_types not an array", testToken, `{"url": "http://127.0.0.1/", "event_types": "work_created"}`, 400, TypeUnexpectedJSONType},
+		{"event type not a string", testToken, `{"url": "http://127.0.0.1/", "event_types": [1]}`, 400, TypeUnexpectedJSONType},
+		{"secret too short", testToken, `{"url": "http://127.0.0.1/", "secret": "1234567"}`, 400, TypeInvalidField},
+		{"secret too long", testToken, `{"url": "http://127.0.0.1/", "secret": "` + strings.Repeat("s", 33) + `"}`, 400, TypeInvalidField},
 		{"secret 8 bytes", testToken, `{"url": "http://127.0.0.1/", "secret": "12345678"}`, 201, ""},
 		{"secret 32 bytes", testToken, `{"url": "http://127.0.0.1/", "secret": "` + strings.Repeat("s", 32) + `"}`, 201, ""},
-		{"unknown field", testToken, `{"url": "http://127.0.0.1/", "colour": "red"}`, 400, TypeBadRequest},
-		{"not JSON", testToken, `url=http://127.0.0.1/`, 400, TypeBadRequest},
-		{"JSON array", testToken, `[{"url": "http://127.0.0.1/"}]`, 400, TypeBadRequest},
-		{"JSON null", testToken, `null`, 400, TypeBadRequest},
-		{"trailing data", testToken, `{"url": "http://127.0.0.1/"} {}`, 400, TypeBadRequest},
-		{"truncated JSON", testToken, `{"url": "http://127.0.0.1/"`, 400, TypeBadRequest},
-		{"empty body", testToken, ``, 400, TypeBadRequest},
+		{"unknown field", testToken, `{"url": "http://127.0.0.1/", "colour": "red"}`, 400, TypeInvalidField},
+		{"not JSON", testToken, `url=http://127.0.0.1/`, 400, TypeParseError},
+		{"JSON array", testToken, `[{"url": "http://127.0.0.1/"}]`, 400, TypeParseError},
+		{"JSON null", testToken, `null`, 400, TypeParseError},
+		{"trailing data", testToken, `{"url": "http://127.0.0.1/"} {}`, 400, TypeParseError},
+		{"truncated JSON", testToken, `{"url": "http://127.0.0.1/"`, 400, TypeParseError},
+		{"empty body", testToken, ``, 400, TypeParseError},
 		{"body over the limit", testToken, `{"url": "http://127.0.0.1/", "secret": "` + strings.Repeat("x", DefaultMaxBodyBytes) + `"}`, 413, TypeBadRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := newOffline(t)
-			rec := call(s, http.MethodPost, "/webhooks.create", tc.auth, tc.body)
+			rec := call(t, s, http.MethodPost, "/webhooks.create", tc.auth, tc.body)
 			if tc.status >= 400 {
 				requireError(t, rec, tc.status, tc.typ)
 				if tc.status == 401 {
@@ -89,7 +89,7 @@ func TestSeedCurlVerbatim(t *testing.T) {
 
 func TestCreateObject(t *testing.T) {
 	s, _ := newOffline(t)
-	rec := call(s, http.MethodPost, "/webhooks.create", testToken, seedCreateBody)
+	rec := call(t, s, http.MethodPost, "/webhooks.create", testToken, seedCreateBody)
 	require.Equal(t, http.StatusCreated, rec.Code)
 	body := decode(t, rec)
 	wh := body["webhook"].(map[string]any)
@@ -112,7 +112,7 @@ func TestCreateObject(t *testing.T) {
 	assert.Contains(t, pic["file"], "size")
 
 	// Explicit secret kept; duplicates in event_types dropped.
-	rec = call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://example.test/h","event_types":["work_created","work_created"],"secret":"my-secret-1"}`)
+	rec = call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://example.test/h","event_types":["work_created","work_created"],"secret":"my-secret-1"}`)
 	require.Equal(t, http.StatusCreated, rec.Code)
 	wh = decode(t, rec)["webhook"].(map[string]any)
 	assert.Equal(t, "my-secret-1", wh["secret"])
@@ -120,7 +120,7 @@ func TestCreateObject(t *testing.T) {
 	assert.Equal(t, "webhook-2", wh["display_id"])
 
 	// No event_types at all is allowed (verify only), and renders as [].
-	rec = call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://example.test/h"}`)
+	rec = call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://example.test/h"}`)
 	require.Equal(t, http.StatusCreated, rec.Code)
 	assert.Contains(t, rec.Body.String(), `"event_types":[]`)
 }
@@ -129,27 +129,27 @@ func TestMaxWebhooks(t *testing.T) {
 	s, _ := newOffline(t, func(c *Config) { c.MaxWebhooks = 2 })
 	create(t, s, "http://127.0.0.1:1/a")
 	create(t, s, "http://127.0.0.1:1/b")
-	requireError(t, call(s, "POST", "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/c"}`), 409, TypeConflict)
+	requireError(t, call(t, s, "POST", "/webhooks.create", bearer(), `{"url":"http://127.0.0.1:1/c"}`), 400, TypeBadRequest)
 	for i := 0; i < 2; i++ {
-		require.Equal(t, 201, call(s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`).Code)
+		require.Equal(t, 201, call(t, s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`).Code)
 	}
-	requireError(t, call(s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`), 409, TypeConflict)
+	requireError(t, call(t, s, "POST", "/v1/webhooks", bearer(), `{"url":"https://x.test/","events":["a"]}`), 409, TypeConflict)
 }
 
 func TestRequireHTTPS(t *testing.T) {
 	s, _ := newOffline(t, func(c *Config) { c.RequireHTTPS = true })
-	rec := call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)
-	body := requireError(t, rec, 400, TypeBadRequest)
+	rec := call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)
+	body := requireError(t, rec, 400, TypeValueNotPermitted)
 	assert.Contains(t, body["detail"], "https")
-	rec = call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://127.0.0.1/"}`)
+	rec = call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"https://127.0.0.1/"}`)
 	require.Equal(t, 201, rec.Code)
 }
 
 func TestKeyEncodingBase64Secrets(t *testing.T) {
 	s, _ := newOffline(t, func(c *Config) { c.KeyEncoding = "base64" })
-	rec := call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/","secret":"not base64!"}`)
-	requireError(t, rec, 400, TypeBadRequest)
-	rec = call(s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)
+	rec := call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/","secret":"not base64!"}`)
+	requireError(t, rec, 400, TypeInvalidField)
+	rec = call(t, s, http.MethodPost, "/webhooks.create", bearer(), `{"url":"http://127.0.0.1/"}`)
 	require.Equal(t, 201, rec.Code)
 	wh := decode(t, rec)["webhook"].(map[string]any)
 	assert.Len(t, wh["secret"], 24, "generated secret is the base64 of 18 bytes")
@@ -182,14 +182,14 @@ func TestRoutingErrors(t *testing.T) {
 	s, _ := newOffline(t)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := call(s, tc.method, tc.path, tc.auth, `{}`)
+			rec := call(t, s, tc.method, tc.path, tc.auth, `{}`)
 			requireError(t, rec, tc.status, tc.typ)
 			if tc.allow != "" {
 				assert.Equal(t, tc.allow, rec.Header().Get("Allow"))
 			}
 		})
 	}
-	rec := call(s, "GET", "/", "", "")
+	rec := call(t, s, "GET", "/", "", "")
 	require.Equal(t, 200, rec.Code)
 	assert.Contains(t, rec.Body.String(), "/webhooks.create")
 }
@@ -206,34 +206,38 @@ func TestGetListDelete(t *testing.T) {
 		{"get with GET", "GET", "/webhooks.get?id=" + id, "", 200, ""},
 		{"get unknown", "POST", "/webhooks.get", `{"id":"don:integration:dvrv-us-1:devo/x:webhook/nope"}`, 404, TypeNotFound},
 		{"get unknown with GET", "GET", "/webhooks.get?id=nope", "", 404, TypeNotFound},
-		{"get without id", "POST", "/webhooks.get", `{}`, 400, TypeBadRequest},
-		{"get GET without id", "GET", "/webhooks.get", "", 400, TypeBadRequest},
-		{"get with id of wrong type", "POST", "/webhooks.get", `{"id":12}`, 400, TypeBadRequest},
-		{"get bad query", "GET", "/webhooks.get?id=%zz", "", 400, TypeBadRequest},
-		{"get unknown field", "POST", "/webhooks.get", `{"id":"` + id + `","x":1}`, 400, TypeBadRequest},
+		{"get without id", "POST", "/webhooks.get", `{}`, 400, TypeMissingRequiredField},
+		{"get GET without id", "GET", "/webhooks.get", "", 400, TypeMissingRequiredField},
+		{"get with id of wrong type", "POST", "/webhooks.get", `{"id":12}`, 400, TypeUnexpectedJSONType},
+		{"get bad query", "GET", "/webhooks.get?id=%zz", "", 400, TypeParseError},
+		{"get unknown field", "POST", "/webhooks.get", `{"id":"` + id + `","x":1}`, 400, TypeInvalidField},
 		{"list", "POST", "/webhooks.list", `{}`, 200, ""},
 		{"list empty body", "POST", "/webhooks.list", ``, 200, ""},
 		{"list GET", "GET", "/webhooks.list", ``, 200, ""},
-		{"list bad limit", "POST", "/webhooks.list", `{"limit":-1}`, 400, TypeBadRequest},
-		{"list GET bad limit", "GET", "/webhooks.list?limit=x", ``, 400, TypeBadRequest},
-		{"list unknown field", "POST", "/webhooks.list", `{"cursor":"x"}`, 400, TypeBadRequest},
-		{"delete without id", "POST", "/webhooks.delete", `{}`, 400, TypeBadRequest},
+		{"list takes no limit", "POST", "/webhooks.list", `{"limit":1}`, 400, TypeInvalidField},
+		{"list GET takes no parameters", "GET", "/webhooks.list?limit=1", ``, 400, TypeInvalidField},
+		{"list POST takes no query", "POST", "/webhooks.list?cursor=x", `{}`, 400, TypeInvalidField},
+		{"list unknown field", "POST", "/webhooks.list", `{"cursor":"x"}`, 400, TypeInvalidField},
+		{"list body not an object", "POST", "/webhooks.list", `[]`, 400, TypeParseError},
+		{"get GET unknown parameter", "GET", "/webhooks.get?id=" + id + "&verbose=1", "", 400, TypeInvalidField},
+		{"get GET id twice", "GET", "/webhooks.get?id=" + id + "&id=" + id, "", 400, TypeInvalidField},
+		{"get POST takes no query", "POST", "/webhooks.get?id=" + id, `{"id":"` + id + `"}`, 400, TypeInvalidField},
+		{"get id too long", "POST", "/webhooks.get", `{"id":"` + strings.Repeat("x", 600) + `"}`, 400, TypeInvalidID},
+		{"delete without id", "POST", "/webhooks.delete", `{}`, 400, TypeMissingRequiredField},
 		{"delete unknown", "POST", "/webhooks.delete", `{"id":"nope"}`, 404, TypeNotFound},
 	})
 
-	rec := call(s, "POST", "/webhooks.list", bearer(), `{}`)
+	rec := call(t, s, "POST", "/webhooks.list", bearer(), `{}`)
 	list := decode(t, rec)["webhooks"].([]any)
 	require.Len(t, list, 2)
 	assert.Equal(t, id, list[0].(map[string]any)["id"])
 	assert.Equal(t, b["id"], list[1].(map[string]any)["id"])
-	rec = call(s, "POST", "/webhooks.list", bearer(), `{"limit":1}`)
-	require.Len(t, decode(t, rec)["webhooks"], 1)
 
-	rec = call(s, "POST", "/webhooks.delete", bearer(), `{"id":"`+id+`"}`)
+	rec = call(t, s, "POST", "/webhooks.delete", bearer(), `{"id":"`+id+`"}`)
 	require.Equal(t, 200, rec.Code)
 	assert.JSONEq(t, `{}`, rec.Body.String())
-	requireError(t, call(s, "POST", "/webhooks.get", bearer(), `{"id":"`+id+`"}`), 404, TypeNotFound)
-	rec = call(s, "POST", "/webhooks.list", bearer(), `{}`)
+	requireError(t, call(t, s, "POST", "/webhooks.get", bearer(), `{"id":"`+id+`"}`), 404, TypeNotFound)
+	rec = call(t, s, "POST", "/webhooks.list", bearer(), `{}`)
 	require.Len(t, decode(t, rec)["webhooks"], 1)
 }
 
@@ -254,20 +258,21 @@ func TestUpdate(t *testing.T) {
 			assert.Equal(t, "unverified", wh["status"])
 		}},
 		{"unknown id", `{"id":"nope","action":"deactivate"}`, 404, TypeNotFound, nil},
-		{"missing id", `{"action":"deactivate"}`, 400, TypeBadRequest, nil},
-		{"bad action", upd(`,"action":"pause"`), 400, TypeBadRequest, nil},
-		{"bad url", upd(`,"url":"nope"`), 400, TypeBadRequest, nil},
-		{"empty url", upd(`,"url":""`), 400, TypeBadRequest, nil},
-		{"bad secret", upd(`,"secret":"short"`), 400, TypeBadRequest, nil},
-		{"unknown type in set", upd(`,"event_types":["nope"]`), 400, TypeBadRequest, nil},
-		{"unknown key in event_types", upd(`,"event_types":{"replace":["work_created"]}`), 400, TypeBadRequest, nil},
-		{"event_types wrong type", upd(`,"event_types":7`), 400, TypeBadRequest, nil},
-		{"unknown field", upd(`,"headers":{}`), 400, TypeBadRequest, nil},
-		{"event_types as array sets", upd(`,"event_types":["work_deleted","work_updated"]`), 200, "", func(t *testing.T, wh map[string]any) {
-			assert.Equal(t, []any{"work_deleted", "work_updated"}, wh["event_types"])
-		}},
-		{"event_types add and remove", upd(`,"event_types":{"add":["tag_created","work_deleted"],"remove":["work_updated"]}`), 200, "", func(t *testing.T, wh map[string]any) {
-			assert.Equal(t, []any{"work_deleted", "tag_created"}, wh["event_types"])
+		{"missing id", `{"action":"deactivate"}`, 400, TypeMissingRequiredField, nil},
+		{"bad action", upd(`,"action":"pause"`), 400, TypeInvalidEnumValue, nil},
+		{"bad url", upd(`,"url":"nope"`), 400, TypeInvalidField, nil},
+		{"empty url", upd(`,"url":""`), 400, TypeInvalidField, nil},
+		{"bad secret", upd(`,"secret":"short"`), 400, TypeInvalidField, nil},
+		{"unknown type in set", upd(`,"event_types":{"set":["nope"]}`), 400, TypeInvalidEnumValue, nil},
+		{"unknown type in add", upd(`,"event_types":{"add":["work_created","nope"]}`), 400, TypeInvalidEnumValue, nil},
+		{"unknown key in event_types", upd(`,"event_types":{"replace":["work_created"]}`), 400, TypeInvalidField, nil},
+		{"event_types wrong type", upd(`,"event_types":7`), 400, TypeUnexpectedJSONType, nil},
+		{"event_types as an array (DevRev takes an object)", upd(`,"event_types":["work_deleted"]`), 400, TypeUnexpectedJSONType, nil},
+		{"set with add", upd(`,"event_types":{"set":["work_created"],"add":["work_deleted"]}`), 400, TypeValueNotPermitted, nil},
+		{"unknown field", upd(`,"colour":"red"`), 400, TypeInvalidField, nil},
+		{"id of wrong type", `{"id":7}`, 400, TypeUnexpectedJSONType, nil},
+		{"event_types add and remove", upd(`,"event_types":{"add":["tag_created","work_deleted","work_updated"],"remove":["work_updated"]}`), 200, "", func(t *testing.T, wh map[string]any) {
+			assert.Equal(t, []any{"work_created", "tag_created", "work_deleted"}, wh["event_types"])
 		}},
 		{"event_types set", upd(`,"event_types":{"set":["work_created"]}`), 200, "", func(t *testing.T, wh map[string]any) {
 			assert.Equal(t, []any{"work_created"}, wh["event_types"])
@@ -292,7 +297,7 @@ func TestUpdate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := call(s, "POST", "/webhooks.update", bearer(), tc.body)
+			rec := call(t, s, "POST", "/webhooks.update", bearer(), tc.body)
 			if tc.status >= 400 {
 				requireError(t, rec, tc.status, tc.typ)
 				return
@@ -311,24 +316,25 @@ func TestRevont(t *testing.T) {
 		name   string
 		body   string
 		status int
+		typ    string
 	}{
-		{"seed's request", `{"url": "https://hooks.yourapp.com/revont", "events": ["call.ended", "summary.ready"], "description": "Production event handler"}`, 201},
-		{"no description", `{"url": "https://hooks.yourapp.com/b", "events": ["call.ended"]}`, 201},
-		{"http refused", `{"url": "http://hooks.yourapp.com/revont", "events": ["call.ended"]}`, 400},
-		{"missing url", `{"events": ["call.ended"]}`, 400},
-		{"no events", `{"url": "https://hooks.yourapp.com/revont", "events": []}`, 400},
-		{"missing events", `{"url": "https://hooks.yourapp.com/revont"}`, 400},
-		{"blank event", `{"url": "https://hooks.yourapp.com/revont", "events": [" "]}`, 400},
-		{"unknown field", `{"url": "https://hooks.yourapp.com/revont", "events": ["a"], "secret": "x"}`, 400},
-		{"description too long", `{"url": "https://h.test/", "events": ["a"], "description": "` + strings.Repeat("d", 600) + `"}`, 400},
-		{"not JSON", `nope`, 400},
+		{"seed's request", `{"url": "https://hooks.yourapp.com/revont", "events": ["call.ended", "summary.ready"], "description": "Production event handler"}`, 201, ""},
+		{"no description", `{"url": "https://hooks.yourapp.com/b", "events": ["call.ended"]}`, 201, ""},
+		{"http refused", `{"url": "http://hooks.yourapp.com/revont", "events": ["call.ended"]}`, 400, TypeValueNotPermitted},
+		{"missing url", `{"events": ["call.ended"]}`, 400, TypeMissingRequiredField},
+		{"no events", `{"url": "https://hooks.yourapp.com/revont", "events": []}`, 400, TypeMissingRequiredField},
+		{"missing events", `{"url": "https://hooks.yourapp.com/revont"}`, 400, TypeMissingRequiredField},
+		{"blank event", `{"url": "https://hooks.yourapp.com/revont", "events": [" "]}`, 400, TypeInvalidField},
+		{"unknown field", `{"url": "https://hooks.yourapp.com/revont", "events": ["a"], "secret": "x"}`, 400, TypeInvalidField},
+		{"description too long", `{"url": "https://h.test/", "events": ["a"], "description": "` + strings.Repeat("d", 600) + `"}`, 400, TypeInvalidField},
+		{"not JSON", `nope`, 400, TypeParseError},
 	}
 	var created []map[string]any
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := call(s, "POST", "/v1/webhooks", bearer(), tc.body)
+			rec := call(t, s, "POST", "/v1/webhooks", bearer(), tc.body)
 			if tc.status >= 400 {
-				requireError(t, rec, tc.status, TypeBadRequest)
+				requireError(t, rec, tc.status, tc.typ)
 				return
 			}
 			require.Equal(t, 201, rec.Code, rec.Body.String())
@@ -342,7 +348,7 @@ func TestRevont(t *testing.T) {
 	}
 	require.Len(t, created, 2)
 
-	rec := call(s, "GET", "/v1/webhooks", bearer(), "")
+	rec := call(t, s, "GET", "/v1/webhooks", bearer(), "")
 	require.Equal(t, 200, rec.Code)
 	assert.NotContains(t, rec.Body.String(), "secret", "the secret is shown only at creation")
 	var list struct {
@@ -354,16 +360,16 @@ func TestRevont(t *testing.T) {
 	assert.Equal(t, []any{"call.ended", "summary.ready"}, list.Data[0]["events"])
 
 	id := created[0]["id"].(string)
-	rec = call(s, "DELETE", "/v1/webhooks/"+id, bearer(), "")
+	rec = call(t, s, "DELETE", "/v1/webhooks/"+id, bearer(), "")
 	require.Equal(t, 204, rec.Code)
 	assert.Empty(t, rec.Body.String())
-	requireError(t, call(s, "DELETE", "/v1/webhooks/"+id, bearer(), ""), 404, TypeNotFound)
-	requireError(t, call(s, "DELETE", "/v1/webhooks/"+id, "", ""), 401, TypeUnauthenticated)
-	rec = call(s, "GET", "/v1/webhooks", bearer(), "")
+	requireError(t, call(t, s, "DELETE", "/v1/webhooks/"+id, bearer(), ""), 404, TypeNotFound)
+	requireError(t, call(t, s, "DELETE", "/v1/webhooks/"+id, "", ""), 401, TypeUnauthenticated)
+	rec = call(t, s, "GET", "/v1/webhooks", bearer(), "")
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &list))
 	require.Len(t, list.Data, 1)
 	// Revont webhooks are a separate store: not listed by webhooks.list.
-	rec = call(s, "POST", "/webhooks.list", bearer(), "{}")
+	rec = call(t, s, "POST", "/webhooks.list", bearer(), "{}")
 	assert.JSONEq(t, `{"webhooks":[]}`, rec.Body.String())
 }
 
@@ -372,33 +378,33 @@ func TestSimulatorEndpointsValidation(t *testing.T) {
 	wh := create(t, s, "http://127.0.0.1:1/a", "work_created")
 	id := wh["id"].(string)
 	runAPICases(t, s, []apiCase{
-		{"trigger: no type", "POST", "/simulator/events", `{}`, 400, TypeBadRequest},
-		{"trigger: unknown type", "POST", "/simulator/events", `{"type":"work_exploded"}`, 400, TypeBadRequest},
-		{"trigger: count 0", "POST", "/simulator/events", `{"type":"work_created","count":0}`, 400, TypeBadRequest},
-		{"trigger: count too big", "POST", "/simulator/events", `{"type":"work_created","count":1000001}`, 400, TypeBadRequest},
-		{"trigger: count not a number", "POST", "/simulator/events", `{"type":"work_created","count":"3"}`, 400, TypeBadRequest},
-		{"trigger: payload not an object", "POST", "/simulator/events", `{"type":"work_created","payload":[1]}`, 400, TypeBadRequest},
-		{"trigger: duplicate_rate > 1", "POST", "/simulator/events", `{"type":"work_created","duplicate_rate":1.5}`, 400, TypeBadRequest},
-		{"trigger: negative reorder", "POST", "/simulator/events", `{"type":"work_created","reorder_window":-1}`, 400, TypeBadRequest},
-		{"trigger: negative drop_first", "POST", "/simulator/events", `{"type":"work_created","drop_first":-1}`, 400, TypeBadRequest},
-		{"trigger: unknown field", "POST", "/simulator/events", `{"type":"work_created","colour":1}`, 400, TypeBadRequest},
+		{"trigger: no type", "POST", "/simulator/events", `{}`, 400, TypeMissingRequiredField},
+		{"trigger: unknown type", "POST", "/simulator/events", `{"type":"work_exploded"}`, 400, TypeInvalidEnumValue},
+		{"trigger: count 0", "POST", "/simulator/events", `{"type":"work_created","count":0}`, 400, TypeInvalidField},
+		{"trigger: count too big", "POST", "/simulator/events", `{"type":"work_created","count":1000001}`, 400, TypeInvalidField},
+		{"trigger: count not a number", "POST", "/simulator/events", `{"type":"work_created","count":"3"}`, 400, TypeUnexpectedJSONType},
+		{"trigger: payload not an object", "POST", "/simulator/events", `{"type":"work_created","payload":[1]}`, 400, TypeUnexpectedJSONType},
+		{"trigger: duplicate_rate > 1", "POST", "/simulator/events", `{"type":"work_created","duplicate_rate":1.5}`, 400, TypeInvalidField},
+		{"trigger: negative reorder", "POST", "/simulator/events", `{"type":"work_created","reorder_window":-1}`, 400, TypeInvalidField},
+		{"trigger: negative drop_first", "POST", "/simulator/events", `{"type":"work_created","drop_first":-1}`, 400, TypeInvalidField},
+		{"trigger: unknown field", "POST", "/simulator/events", `{"type":"work_created","colour":1}`, 400, TypeInvalidField},
 		{"trigger: unknown webhook", "POST", "/simulator/events", `{"type":"work_created","webhook_id":"nope"}`, 404, TypeNotFound},
 		{"trigger: webhook not subscribed", "POST", "/simulator/events", `{"type":"work_deleted","webhook_id":"` + id + `"}`, 409, TypeConflict},
 		{"trigger: nobody active", "POST", "/simulator/events", `{"type":"work_created","count":2}`, 202, ""},
 		{"trigger: with payload", "POST", "/simulator/events", `{"type":"work_created","payload":{"work":{"title":"x"}}}`, 202, ""},
-		{"log: bad kind", "GET", "/simulator/deliveries?kind=x", ``, 400, TypeBadRequest},
-		{"log: bad delivered", "GET", "/simulator/deliveries?delivered=maybe", ``, 400, TypeBadRequest},
-		{"log: bad limit", "GET", "/simulator/deliveries?limit=-3", ``, 400, TypeBadRequest},
-		{"log: bad status", "GET", "/simulator/deliveries?status=abc", ``, 400, TypeBadRequest},
-		{"log: bad query", "GET", "/simulator/deliveries?%zz", ``, 400, TypeBadRequest},
+		{"log: bad kind", "GET", "/simulator/deliveries?kind=x", ``, 400, TypeInvalidEnumValue},
+		{"log: bad delivered", "GET", "/simulator/deliveries?delivered=maybe", ``, 400, TypeInvalidEnumValue},
+		{"log: bad limit", "GET", "/simulator/deliveries?limit=-3", ``, 400, TypeInvalidField},
+		{"log: bad status", "GET", "/simulator/deliveries?status=abc", ``, 400, TypeInvalidField},
+		{"log: bad query", "GET", "/simulator/deliveries?%zz", ``, 400, TypeParseError},
 		{"log", "GET", "/simulator/deliveries?webhook_id=" + id + "&kind=transition&limit=5", ``, 200, ""},
 		{"faults: unknown webhook", "POST", "/simulator/faults", `{"webhook_id":"nope","drop_first":1}`, 404, TypeNotFound},
-		{"faults: no webhook", "POST", "/simulator/faults", `{"drop_first":1}`, 400, TypeBadRequest},
-		{"faults: bad rate", "POST", "/simulator/faults", `{"webhook_id":"` + id + `","duplicate_rate":-0.1}`, 400, TypeBadRequest},
+		{"faults: no webhook", "POST", "/simulator/faults", `{"drop_first":1}`, 400, TypeMissingRequiredField},
+		{"faults: bad rate", "POST", "/simulator/faults", `{"webhook_id":"` + id + `","duplicate_rate":-0.1}`, 400, TypeInvalidField},
 		{"faults", "POST", "/simulator/faults", `{"webhook_id":"` + id + `","duplicate_rate":0.5,"drop_first":1}`, 200, ""},
 	})
 
-	rec := call(s, "POST", "/simulator/events", bearer(), `{"type":"work_created"}`)
+	rec := call(t, s, "POST", "/simulator/events", bearer(), `{"type":"work_created"}`)
 	require.Equal(t, 202, rec.Code)
 	var tr TriggerResponse
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &tr))
@@ -406,7 +412,7 @@ func TestSimulatorEndpointsValidation(t *testing.T) {
 	require.Len(t, tr.Skipped, 1)
 	assert.Equal(t, "unverified", tr.Skipped[0].Status)
 
-	rec = call(s, "GET", "/simulator/deliveries?webhook_id="+id, bearer(), "")
+	rec = call(t, s, "GET", "/simulator/deliveries?webhook_id="+id, bearer(), "")
 	var log struct {
 		Entries []map[string]any `json:"entries"`
 	}
@@ -419,7 +425,7 @@ func TestSimulatorEndpointsValidation(t *testing.T) {
 func TestClosedAnswers503(t *testing.T) {
 	s, _ := newOffline(t)
 	require.NoError(t, s.Close(t.Context()))
-	requireError(t, call(s, "POST", "/webhooks.list", bearer(), "{}"), 503, TypeServiceUnavailable)
+	requireError(t, call(t, s, "POST", "/webhooks.list", bearer(), "{}"), 503, TypeServiceUnavailable)
 }
 
 func TestNewValidatesConfig(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Bounds of injected API errors.
@@ -22,9 +24,30 @@ var statusOf = map[string]int{
 	TypeServiceUnavailable: http.StatusServiceUnavailable,
 }
 
+// devrevStatuses are the error statuses DevRev's OpenAPI declares for each
+// endpoint of its webhooks API: an injected fault never makes an endpoint
+// answer a status DevRev's never does.
+var devrevStatuses = map[string][]int{
+	"/webhooks.create": {400, 401, 403, 429, 500, 503},
+	"/webhooks.list":   {400, 401, 403, 429, 500, 503},
+	"/webhooks.get":    {400, 401, 403, 404, 429, 500, 503},
+	"/webhooks.update": {400, 401, 403, 404, 429, 500, 503},
+	"/webhooks.delete": {400, 401, 403, 404, 429, 500, 503},
+	"/webhooks.fetch":  {400, 401, 403, 404, 429, 500, 503},
+}
+
+// faultFits reports whether an injected error of type typ may answer a call
+// to path: any error on the Revont-style API, only the statuses DevRev
+// declares for its own endpoints.
+func faultFits(typ, path string) bool {
+	declared, ok := devrevStatuses[path]
+	return !ok || slices.Contains(declared, statusOf[typ])
+}
+
 // apiFault makes the next Count API calls (to Path, or to any webhooks
 // endpoint when Path is empty) fail with an error of Type, so that a client
-// can be tested against every error of the seeds.
+// can be tested against every error DevRev's API answers. A DevRev
+// endpoint only gets the errors its schema declares (devrevStatuses).
 type apiFault struct {
 	Type       string `json:"type"`
 	Count      int    `json:"count"`
@@ -55,24 +78,31 @@ func (s *Server) simAPIFaults(w http.ResponseWriter, r *http.Request) *Error {
 	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
+	if req.Type == "" {
+		return missingField("type", "give the error type to inject, one of %s", strings.Join(ErrorTypes(), ", "))
+	}
 	if _, ok := statusOf[req.Type]; !ok {
-		return badRequest("invalid type", "type is one of %s", strings.Join(ErrorTypes(), ", "))
+		return invalidEnum("type", req.Type, ErrorTypes())
 	}
 	f := &apiFault{Type: req.Type, Count: 1, Path: req.Path}
 	if req.Count != nil {
 		f.Count = *req.Count
 	}
 	if f.Count < 1 || f.Count > maxAPIFaultCount {
-		return badRequest("invalid count", "count must be 1 to %d", maxAPIFaultCount)
+		return invalidField("count", "count must be 1 to %d", maxAPIFaultCount)
 	}
 	if f.Path != "" {
 		if _, ok := s.routes(f.Path); !ok || strings.HasPrefix(f.Path, "/simulator/") || f.Path == "/" {
-			return badRequest("invalid path", "path must be an API endpoint such as /webhooks.create or /v1/webhooks")
+			return invalidField("path", "path must be an API endpoint such as /webhooks.create or /v1/webhooks")
+		}
+		if !faultFits(f.Type, f.Path) {
+			return notPermitted("type", fmt.Sprintf("DevRev's %s never answers %d %s; its schema declares %v",
+				f.Path, statusOf[f.Type], f.Type, devrevStatuses[f.Path]))
 		}
 	}
 	if req.RetryAfter != nil {
 		if *req.RetryAfter < 0 || *req.RetryAfter > maxRetryAfter {
-			return badRequest("invalid retry_after", "retry_after must be 0 to %d seconds", maxRetryAfter)
+			return invalidField("retry_after", "retry_after must be 0 to %d seconds", maxRetryAfter)
 		}
 		f.RetryAfter = *req.RetryAfter
 	} else if f.Type == TypeTooManyRequests {
@@ -96,6 +126,9 @@ func (s *Server) takeAPIFault(path string) *Error {
 		if f.Path != "" && f.Path != path && !(f.Path == "/v1/webhooks" && strings.HasPrefix(path, "/v1/webhooks/")) {
 			continue
 		}
+		if !faultFits(f.Type, path) {
+			continue
+		}
 		f.served++
 		if f.served >= f.Count {
 			s.apiFaults = slices.Delete(s.apiFaults, i, i+1)
@@ -107,7 +140,7 @@ func (s *Server) takeAPIFault(path string) *Error {
 			ra := f.RetryAfter
 			e.RetryAfter = &ra
 		case TypeInternalError:
-			e.ReferenceID = fmt.Sprintf("fault-%d", s.reqs.Add(1))
+			e.ReferenceID = uuid.NewString()
 		}
 		return e
 	}

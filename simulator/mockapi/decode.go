@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -22,7 +24,7 @@ func readBody(r *http.Request, limit int64) ([]byte, *Error) {
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
-		return nil, badRequest("could not read the request body", "%v", err)
+		return nil, parseError("could not read the request body", "%s", truncate(err.Error(), 200))
 	}
 	if int64(len(b)) > limit {
 		return nil, &Error{Status: http.StatusRequestEntityTooLarge, Type: TypeBadRequest,
@@ -50,10 +52,10 @@ func decodeJSON(body []byte, dst any, allowEmpty bool) *Error {
 		if allowEmpty {
 			return nil
 		}
-		return badRequest("request body is empty", "send a JSON object")
+		return parseError("request body is empty", "send a JSON object")
 	}
 	if trimmed[0] != '{' {
-		return badRequest("request body must be a JSON object", "it starts with %q", preview(trimmed, 16))
+		return parseError("request body must be a JSON object", "it starts with %q", preview(trimmed, 16))
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
@@ -62,41 +64,86 @@ func decodeJSON(body []byte, dst any, allowEmpty bool) *Error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return badRequest("malformed JSON", "unexpected data after the JSON object")
+		return parseError("malformed JSON", "unexpected data after the JSON object")
 	}
 	return nil
 }
 
-// jsonError turns a decoding error into a bad_request naming the problem.
+// jsonError turns a decoding error into the 400 sub-type naming the
+// problem: parse_error, unexpected_json_type or invalid_field.
 func jsonError(err error) *Error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var e *Error
 	switch {
+	case errors.As(err, &e):
+		return e
 	case errors.As(err, &syn):
-		return badRequest("malformed JSON", "%s (at byte %d)", syn.Error(), syn.Offset)
+		return parseError("malformed JSON", "%s (at byte %d)", syn.Error(), syn.Offset)
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
 			field = "(body)"
 		}
-		return badRequest("wrong type for field "+field, "expected %s, got JSON %s", typ.Type, typ.Value)
+		return wrongType(field, jsonKind(typ.Type), valueKind(typ.Value))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return badRequest("malformed JSON", "the body ends before the JSON object does")
+		return parseError("malformed JSON", "the body ends before the JSON object does")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
-		return badRequest("unknown field "+name, "this endpoint does not accept field %s", name)
+		name := truncate(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), 64)
+		e := invalidField(name, "this endpoint does not take field %q", name)
+		e.Message = "unknown field " + name
+		return e
 	}
-	var fe *fieldError
-	if errors.As(err, &fe) {
-		return badRequest("invalid field "+fe.field, "%s", fe.msg)
-	}
-	return badRequest("malformed JSON", "%v", err)
+	return parseError("malformed JSON", "%v", err)
 }
 
-// fieldError is returned by custom UnmarshalJSON methods.
-type fieldError struct{ field, msg string }
+// query parses r's query string and refuses parameters other than allowed
+// (invalid_field naming the first one).
+func query(r *http.Request, allowed ...string) (url.Values, *Error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, parseError("malformed query string", "%s", truncate(err.Error(), 200))
+	}
+	names := make([]string, 0, len(q))
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 {
+		return q, nil
+	}
+	slices.Sort(names)
+	name := truncate(names[0], 64)
+	e := invalidField(name, "%s %s takes no query parameter %q", r.Method, r.URL.Path, name)
+	if len(allowed) > 0 {
+		e.Detail = fmt.Sprintf("%s %s takes only %s as query parameters, not %q", r.Method, r.URL.Path, strings.Join(allowed, ", "), name)
+	}
+	e.Message = "unknown query parameter " + name
+	return nil, e
+}
 
-func (e *fieldError) Error() string { return e.field + ": " + e.msg }
+// jsonValueKind names the JSON type of raw, a valid JSON value, in
+// DevRev's words (array, bool, null, number, object, string).
+func jsonValueKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "null"
+	}
+	switch raw[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
 
 // preview returns at most n bytes of b as valid UTF-8.
 func preview(b []byte, n int) string {

@@ -2,7 +2,6 @@ package mockapi
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -37,6 +36,15 @@ type hook struct {
 	modified      time.Time
 	m             webhook.Machine
 	faults        Faults
+	// headers are the custom headers (DevRev's beta API); header is their
+	// http.Header, rebuilt (never modified) when they change, shared by
+	// every invocation.
+	headers []Header
+	header  http.Header
+	// verifying describes the running verify loop, for the simulator's
+	// view; lastVerify is the outcome of the latest verify request.
+	verifying  verifyProgress
+	lastVerify *VerifyOutcome
 
 	// verifyGen identifies the running verify loop; results of older loops
 	// are ignored. verify is the running loop's task.
@@ -116,9 +124,20 @@ type WebhookObject struct {
 	ID           string   `json:"id"`
 	ModifiedBy   DevUser  `json:"modified_by"`
 	ModifiedDate string   `json:"modified_date"`
+	Headers      []Header `json:"headers,omitempty"`
 	Secret       string   `json:"secret"`
 	Status       string   `json:"status"`
 	URL          string   `json:"url"`
+}
+
+// APIStatus is the status DevRev's API shows for a webhook in state st:
+// only active, inactive or unverified (webhook-status). Degraded is the
+// sender's internal state; the API shows such a webhook as active.
+func APIStatus(st webhook.State) string {
+	if st == webhook.Degraded {
+		return string(webhook.Active)
+	}
+	return string(st)
 }
 
 // objectLocked renders h; s.mu must be held.
@@ -128,7 +147,8 @@ func (s *Server) objectLocked(h *hook) WebhookObject {
 		CreatedBy: s.user, CreatedDate: h.created.UTC().Format(dateLayout),
 		DisplayID: h.displayID, EventTypes: types, ID: h.id,
 		ModifiedBy: s.user, ModifiedDate: h.modified.UTC().Format(dateLayout),
-		Secret: h.secret, Status: string(h.m.State), URL: h.url,
+		Headers: append([]Header(nil), h.headers...),
+		Secret:  h.secret, Status: APIStatus(h.m.State), URL: h.url,
 	}
 }
 
@@ -136,44 +156,44 @@ func (s *Server) objectLocked(h *hook) WebhookObject {
 // when required.
 func validateURL(raw string, requireHTTPS bool) *Error {
 	if raw == "" {
-		return badRequest("missing field url", "give the endpoint that receives events, e.g. http://127.0.0.1:8089/")
+		return missingField("url", "give the endpoint that receives events, e.g. http://127.0.0.1:8089/")
 	}
 	if len(raw) > maxURLLen {
-		return badRequest("invalid url", "the url is %d bytes; the limit is %d", len(raw), maxURLLen)
+		return invalidField("url", "the url is %d bytes; the limit is %d", len(raw), maxURLLen)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return badRequest("invalid url", "%v", err)
+		return invalidField("url", "%s", truncate(err.Error(), 200))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return badRequest("invalid url", "the url must be absolute and start with http:// or https://, got %q", truncate(raw, 64))
+		return invalidField("url", "the url must be absolute and start with http:// or https://, got %q", truncate(raw, 64))
 	}
 	if u.Hostname() == "" {
-		return badRequest("invalid url", "the url has no host")
+		return invalidField("url", "the url has no host")
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return badRequest("invalid url", "port %q is out of range", p)
+			return invalidField("url", "port %q is out of range", truncate(p, 16))
 		}
 	}
 	if requireHTTPS && u.Scheme != "https" {
-		return badRequest("invalid url", "the url must use https:// (the mock runs with --require-https)")
+		return notPermitted("url", "the url must use https:// (the mock runs with --require-https)", "https")
 	}
 	return nil
 }
 
-// validateEventTypes checks every type against the catalogue and drops
-// duplicates, keeping the order.
-func validateEventTypes(types []string) ([]string, *Error) {
+// validateEventTypes checks every type of the list named field against
+// DevRev's webhook-event-type enum (the catalogue) and drops duplicates,
+// keeping the order.
+func validateEventTypes(field string, types []string) ([]string, *Error) {
 	if len(types) > maxEventTypes {
-		return nil, badRequest("invalid field event_types", "%d entries; the limit is %d", len(types), maxEventTypes)
+		return nil, invalidField(field, "%d entries; the limit is %d", len(types), maxEventTypes)
 	}
 	out := make([]string, 0, len(types))
 	seen := make(map[string]bool, len(types))
 	for _, t := range types {
 		if !event.Known(t) {
-			return nil, badRequest("unknown event type "+strconv.Quote(truncate(t, 64)),
-				"event_types must name types of the catalogue (revhook catalog lists them)")
+			return nil, invalidEnum(field, t, event.Types())
 		}
 		if !seen[t] {
 			seen[t] = true
@@ -192,11 +212,11 @@ func (s *Server) secretOrGenerate(secret string) (string, *Error) {
 		return newToken(24), nil // 32 URL-safe characters
 	}
 	if err := signature.ValidateSecret(secret); err != nil {
-		return "", badRequest("invalid secret", "%v", err)
+		return "", invalidField("secret", "%v", err)
 	}
 	if s.cfg.KeyEncoding == signature.KeyBase64 {
 		if _, err := base64.StdEncoding.DecodeString(secret); err != nil {
-			return "", badRequest("invalid secret", "the mock derives keys from the secret's base64 decoding (--key-encoding base64) and this secret is not base64")
+			return "", invalidField("secret", "the mock derives keys from the secret's base64 decoding (--key-encoding base64) and this secret is not base64")
 		}
 	}
 	return secret, nil
@@ -211,9 +231,10 @@ func newSecretBase64() string {
 
 // createRequest is webhooks.create's body.
 type createRequest struct {
-	EventTypes []string `json:"event_types"`
-	URL        string   `json:"url"`
-	Secret     string   `json:"secret"`
+	EventTypes []string   `json:"event_types"`
+	Headers    []headerIn `json:"headers"`
+	URL        string     `json:"url"`
+	Secret     string     `json:"secret"`
 }
 
 func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
@@ -224,7 +245,11 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 	if e := validateURL(req.URL, s.cfg.RequireHTTPS); e != nil {
 		return e
 	}
-	types, e := validateEventTypes(req.EventTypes)
+	types, e := validateEventTypes("event_types", req.EventTypes)
+	if e != nil {
+		return e
+	}
+	headers, e := validateHeaders("headers", req.Headers)
 	if e != nil {
 		return e
 	}
@@ -234,7 +259,7 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 	}
 	signer, err := signature.NewSigner(secret, s.cfg.Encoding, s.cfg.KeyEncoding)
 	if err != nil {
-		return badRequest("invalid secret", "%v", err)
+		return invalidField("secret", "%v", err)
 	}
 	now := s.clk.Now()
 	s.mu.Lock()
@@ -243,13 +268,13 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 		return &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable, Message: "the mock is shutting down", Detail: "no new webhooks"}
 	}
 	if len(s.hooks) >= s.cfg.MaxWebhooks {
-		return conflict("too many webhooks", "the mock holds at most %d; delete some with webhooks.delete", s.cfg.MaxWebhooks)
+		return badRequest("too many webhooks", "the mock holds at most %d; delete some with webhooks.delete", s.cfg.MaxWebhooks)
 	}
 	s.display++
 	h := &hook{
 		id: s.gen.WebhookID(), displayID: fmt.Sprintf("webhook-%d", s.display),
 		url: req.URL, eventTypes: types, secret: secret, signer: signer,
-		created: now, modified: now, m: webhook.New(s.cfg.DegradedAfter),
+		headers: headers, header: headerOf(headers), created: now, modified: now, m: webhook.New(s.cfg.DegradedAfter),
 	}
 	s.hooks[h.id] = h
 	s.order = append(s.order, h.id)
@@ -268,10 +293,10 @@ type idRequest struct {
 // lookupLocked finds a webhook by DON id or display id; s.mu must be held.
 func (s *Server) lookupLocked(id string) (*hook, *Error) {
 	if id == "" {
-		return nil, badRequest("missing field id", "give the webhook's id (or display id)")
+		return nil, missingField("id", "give the webhook's id (or display id)")
 	}
 	if len(id) > maxIDLen {
-		return nil, badRequest("invalid id", "the id is %d bytes; the limit is %d", len(id), maxIDLen)
+		return nil, invalidID("id", "the id is %d bytes; the limit is %d", len(id), maxIDLen)
 	}
 	if h, ok := s.hooks[id]; ok {
 		return h, nil
@@ -284,11 +309,16 @@ func (s *Server) lookupLocked(id string) (*hook, *Error) {
 	return nil, notFound("webhook not found", "no webhook has id %q", truncate(id, 128))
 }
 
+// readID reads the id of webhooks.get (GET ?id= or a body) and
+// webhooks.delete.
 func (s *Server) readID(r *http.Request) (string, *Error) {
 	if r.Method == http.MethodGet {
-		q, err := url.ParseQuery(r.URL.RawQuery)
-		if err != nil {
-			return "", badRequest("malformed query string", "%v", err)
+		q, e := query(r, "id")
+		if e != nil {
+			return "", e
+		}
+		if len(q["id"]) > 1 {
+			return "", invalidField("id", "give id once, not %d times", len(q["id"]))
 		}
 		return q.Get("id"), nil
 	}
@@ -322,84 +352,110 @@ func (s *Server) webhooksGet(w http.ResponseWriter, r *http.Request) *Error {
 	})
 }
 
-// listRequest is webhooks.list's body (all fields optional).
-type listRequest struct {
-	Limit *int `json:"limit"`
-}
-
+// webhooksList answers every webhook: webhooks.list takes no parameters
+// (webhooks-list-request is an empty object), so any query parameter or
+// body field is refused.
 func (s *Server) webhooksList(w http.ResponseWriter, r *http.Request) *Error {
-	var req listRequest
 	if r.Method == http.MethodPost {
+		var req struct{}
 		if e := s.readJSON(r, &req, true); e != nil {
 			return e
 		}
-	} else if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return badRequest("invalid limit", "limit must be a whole number, got %q", truncate(v, 32))
-		}
-		req.Limit = &n
-	}
-	if req.Limit != nil && *req.Limit < 0 {
-		return badRequest("invalid limit", "limit must not be negative")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]WebhookObject, 0, len(s.order))
 	for _, id := range s.order {
-		if req.Limit != nil && *req.Limit > 0 && len(out) >= *req.Limit {
-			break
-		}
 		out = append(out, s.objectLocked(s.hooks[id]))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
 	return nil
 }
 
-// eventTypesUpdate is webhooks.update's event_types: DevRev's object
-// {"add": [...], "remove": [...], "set": [...]}, or a plain array meaning set.
+// eventTypesUpdate is webhooks.update's event_types
+// (webhooks-update-request-event-types): add and remove, or set.
 type eventTypesUpdate struct {
-	Add    []string `json:"add"`
-	Remove []string `json:"remove"`
-	Set    []string `json:"set"`
-	hasSet bool
+	Add    []string  `json:"add"`
+	Remove []string  `json:"remove"`
+	Set    *[]string `json:"set"`
 }
 
-// UnmarshalJSON accepts the object form and the array form.
-func (u *eventTypesUpdate) UnmarshalJSON(b []byte) error {
-	b = []byte(strings.TrimSpace(string(b)))
-	if len(b) > 0 && b[0] == '[' {
-		if err := json.Unmarshal(b, &u.Set); err != nil {
-			return &fieldError{"event_types", "expected an array of strings or {\"add\",\"remove\",\"set\"}"}
-		}
-		u.hasSet = true
-		return nil
-	}
-	type plain struct {
-		Add    []string  `json:"add"`
-		Remove []string  `json:"remove"`
-		Set    *[]string `json:"set"`
-	}
-	var p plain
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return &fieldError{"event_types", "expected an array of strings or an object with add, remove and set arrays of strings"}
-	}
-	u.Add, u.Remove = p.Add, p.Remove
-	if p.Set != nil {
-		u.Set, u.hasSet = *p.Set, true
-	}
-	return nil
-}
-
-// updateRequest is webhooks.update's body (seed 003).
+// updateRequest is webhooks.update's body (webhooks-update-request).
 type updateRequest struct {
 	ID         string            `json:"id"`
 	Action     *string           `json:"action"`
 	EventTypes *eventTypesUpdate `json:"event_types"`
+	Headers    *headersUpdate    `json:"headers"`
 	Secret     *string           `json:"secret"`
 	URL        *string           `json:"url"`
+}
+
+// updateAllowedActions is DevRev's webhooks-update-action enum.
+var updateAllowedActions = []string{"activate", "deactivate"}
+
+// validUpdate is an update request whose fields were checked before the
+// webhook is looked up.
+type validUpdate struct {
+	req                      updateRequest
+	newSecret                string
+	signer                   *signature.Signer
+	addTypes, rmTypes, types []string
+	headers                  validatedHeaderOps
+}
+
+// validateUpdate checks every field of req that does not depend on the
+// webhook.
+func (s *Server) validateUpdate(req updateRequest) (validUpdate, *Error) {
+	v := validUpdate{req: req}
+	if req.ID == "" {
+		return v, missingField("id", "give the id (or display id) of the webhook to update")
+	}
+	if req.Action != nil && *req.Action != "activate" && *req.Action != "deactivate" {
+		return v, invalidEnum("action", *req.Action, updateAllowedActions)
+	}
+	if req.URL != nil {
+		if *req.URL == "" {
+			return v, invalidField("url", "the url cannot be empty; leave the field out to keep it")
+		}
+		if e := validateURL(*req.URL, s.cfg.RequireHTTPS); e != nil {
+			return v, e
+		}
+	}
+	if req.Secret != nil {
+		sec, e := s.secretOrGenerate(*req.Secret)
+		if e != nil {
+			return v, e
+		}
+		signer, err := signature.NewSigner(sec, s.cfg.Encoding, s.cfg.KeyEncoding)
+		if err != nil {
+			return v, invalidField("secret", "%v", err)
+		}
+		v.newSecret, v.signer = sec, signer
+	}
+	if et := req.EventTypes; et != nil {
+		if et.Set != nil && (et.Add != nil || et.Remove != nil) {
+			return v, notPermitted("event_types.set", "set is mutually exclusive with add and remove")
+		}
+		var e *Error
+		if v.addTypes, e = validateEventTypes("event_types.add", et.Add); e != nil {
+			return v, e
+		}
+		if v.rmTypes, e = validateEventTypes("event_types.remove", et.Remove); e != nil {
+			return v, e
+		}
+		if et.Set != nil {
+			if v.types, e = validateEventTypes("event_types.set", *et.Set); e != nil {
+				return v, e
+			}
+		}
+	}
+	if req.Headers != nil {
+		var e *Error
+		if v.headers, e = req.Headers.validate(); e != nil {
+			return v, e
+		}
+	}
+	return v, nil
 }
 
 func (s *Server) webhooksUpdate(w http.ResponseWriter, r *http.Request) *Error {
@@ -407,67 +463,55 @@ func (s *Server) webhooksUpdate(w http.ResponseWriter, r *http.Request) *Error {
 	if e := s.readJSON(r, &req, false); e != nil {
 		return e
 	}
-	if req.Action != nil && *req.Action != "activate" && *req.Action != "deactivate" {
-		return badRequest("invalid action", "action must be \"activate\" or \"deactivate\", got %q", truncate(*req.Action, 32))
+	v, e := s.validateUpdate(req)
+	if e != nil {
+		return e
 	}
-	if req.URL != nil {
-		if e := validateURL(*req.URL, s.cfg.RequireHTTPS); e != nil {
-			return e
-		}
-	}
-	var newSecret string
-	if req.Secret != nil {
-		sec, e := s.secretOrGenerate(*req.Secret)
-		if e != nil {
-			return e
-		}
-		newSecret = sec
-	}
-	var add, remove, set []string
-	if req.EventTypes != nil {
-		var e *Error
-		if add, e = validateEventTypes(req.EventTypes.Add); e != nil {
-			return e
-		}
-		if remove, e = validateEventTypes(req.EventTypes.Remove); e != nil {
-			return e
-		}
-		if set, e = validateEventTypes(req.EventTypes.Set); e != nil {
-			return e
-		}
-	}
-	var signer *signature.Signer
-	if newSecret != "" {
-		var err error
-		if signer, err = signature.NewSigner(newSecret, s.cfg.Encoding, s.cfg.KeyEncoding); err != nil {
-			return badRequest("invalid secret", "%v", err)
-		}
-	}
-
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h, e := s.lookupLocked(req.ID)
 	if e != nil {
 		return e
 	}
+	if e := s.applyUpdateLocked(h, v); e != nil {
+		return e
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"webhook": s.objectLocked(h)})
+	return nil
+}
+
+// applyUpdateLocked changes h as v says and feeds the state machine; it
+// changes nothing when it refuses v. s.mu must be held.
+func (s *Server) applyUpdateLocked(h *hook, v validUpdate) *Error {
+	req := v.req
+	types := h.eventTypes
 	if req.EventTypes != nil {
-		types := h.eventTypes
-		if req.EventTypes.hasSet {
-			types = set
+		if req.EventTypes.Set != nil {
+			types = v.types
 		}
-		types = mergeTypes(types, add, remove)
+		types = mergeTypes(types, v.addTypes, v.rmTypes)
 		if len(types) > maxEventTypes {
-			return badRequest("invalid field event_types", "%d entries; the limit is %d", len(types), maxEventTypes)
+			return invalidField("event_types", "%d entries; the limit is %d", len(types), maxEventTypes)
 		}
-		h.eventTypes = types
+	}
+	headers := h.headers
+	if req.Headers != nil {
+		var e *Error
+		if headers, e = v.headers.apply(h.headers); e != nil {
+			return e
+		}
+	}
+	h.eventTypes = types
+	if req.Headers != nil {
+		h.headers, h.header = headers, headerOf(headers)
 	}
 	changed := []string{}
 	if req.URL != nil && *req.URL != h.url {
 		h.url = *req.URL
 		changed = append(changed, "url")
 	}
-	if signer != nil && newSecret != h.secret {
-		h.secret, h.signer = newSecret, signer
+	if v.signer != nil && v.newSecret != h.secret {
+		h.secret, h.signer = v.newSecret, v.signer
 		changed = append(changed, "secret")
 	}
 	h.modified = s.clk.Now()
@@ -481,7 +525,6 @@ func (s *Server) webhooksUpdate(w http.ResponseWriter, r *http.Request) *Error {
 		}
 		s.applyLocked(h, in, "action "+*req.Action)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"webhook": s.objectLocked(h)})
 	return nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/revhook/revhook/simulator/devrevschema"
 )
 
 // fuzzRoutes are the endpoints FuzzAPI sends bodies to.
@@ -16,6 +18,7 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/webhooks.get"},
 	{"GET", "/webhooks.get"},
 	{"POST", "/webhooks.list"},
+	{"GET", "/webhooks.list"},
 	{"POST", "/webhooks.update"},
 	{"POST", "/webhooks.delete"},
 	{"GET", "/v1/webhooks"},
@@ -26,6 +29,9 @@ var fuzzRoutes = []struct{ method, path string }{
 	{"POST", "/simulator/faults"},
 	{"PUT", "/webhooks.create"},
 	{"POST", "/simulator/api-faults"},
+	{"POST", "/webhooks.fetch"},
+	{"GET", "/simulator/webhooks"},
+	{"GET", "/simulator/webhooks/"},
 }
 
 // FuzzAPI sends arbitrary bodies (and query strings, and ids) to every
@@ -54,8 +60,15 @@ func FuzzAPI(f *testing.F) {
 		`{"payload":{"a":1e999}, "type":"work_created"}`,
 		`{"type":"internal_error","count":3,"path":"/webhooks.get"}`,
 		`{"type":"too_many_requests","retry_after":99999}`,
+		`{"url":"http://127.0.0.1:1/h","headers":[{"name":"x-api-key","value":"k"},{"name":"X_Team","value":"a b"}]}`,
+		`{"url":"http://127.0.0.1:1/h","headers":[{"name":"Content-Type","value":"x"}]}`,
+		`{"url":"http://127.0.0.1:1/h","headers":[{"name":"x y","value":"x"},{"value":"v"},{"name":"a"}]}`,
+		"{\"id\":\"$ID\",\"headers\":{\"add\":[{\"name\":\"a\",\"value\":\"\\r\\n\"}],\"remove\":[\"b\"],\"set\":[]}}",
+		`{"id":"$ID","object":"ISS-12"}`,
+		`{"id":"$ID","object":"don:core:dvrv-us-1:devo/other:sla_tracker/x"}`,
+		`{"id":"$ID","object":"REV-1"}`,
 	}
-	queries := []string{"", "id=$ID", "kind=attempt&delivered=true&limit=3", "limit=-1", "%zz", "status=500&webhook_id=$ID"}
+	queries := []string{"", "id=$ID", "kind=attempt&delivered=true&limit=3", "limit=-1", "%zz", "status=500&webhook_id=$ID", "state=degraded"}
 	for i := range fuzzRoutes {
 		for j, s := range seeds {
 			f.Add(uint8(i), []byte(s), queries[(i+j)%len(queries)], "$ID")
@@ -70,7 +83,7 @@ func FuzzAPI(f *testing.F) {
 
 		req := httptest.NewRequest(rt.method, rt.path, bytes.NewReader([]byte(sub(string(body)))))
 		req.URL.RawQuery = sub(query)
-		if rt.path == "/v1/webhooks/" {
+		if rt.path == "/v1/webhooks/" || rt.path == "/simulator/webhooks/" {
 			req.URL.Path += sub(pathID)
 			req.URL.RawPath = ""
 		}
@@ -80,6 +93,12 @@ func FuzzAPI(f *testing.F) {
 
 		if rec.Code >= 500 {
 			t.Fatalf("%s %s answered %d: %s", rt.method, req.URL, rec.Code, rec.Body.String())
+		}
+		if err := checkDevRevSchema(rt.method, req.URL.Path, rec.Code, rec.Body.Bytes()); err != nil {
+			t.Fatalf("%s %s answered %d, which DevRev's schema does not allow: %v\n%s", rt.method, req.URL, rec.Code, err, rec.Body.String())
+		}
+		if err := schemaRefused(rt.method, req.URL.Path, []byte(sub(string(body)))); err != nil && rec.Code < 300 {
+			t.Fatalf("%s %s accepted (%d) a body DevRev's schema refuses: %v\n%s", rt.method, req.URL, rec.Code, err, sub(string(body)))
 		}
 		if rec.Code == http.StatusNoContent {
 			return
@@ -97,8 +116,32 @@ func FuzzAPI(f *testing.F) {
 		typ, _ := out["type"].(string)
 		msg, _ := out["message"].(string)
 		detail, _ := out["detail"].(string)
-		if !slices.Contains(ErrorTypes(), typ) || msg == "" || detail == "" {
-			t.Fatalf("%s %s answered %d without the seeds' error shape: %s", rt.method, rt.path, rec.Code, rec.Body.String())
+		known := slices.Contains(ErrorTypes(), typ) || rec.Code == http.StatusBadRequest && slices.Contains(BadRequestTypes(), typ)
+		if !known || msg == "" || detail == "" {
+			t.Fatalf("%s %s answered %d without DevRev's error shape: %s", rt.method, rt.path, rec.Code, rec.Body.String())
+		}
+		if err := errorFieldsProblem(out); err != nil {
+			t.Fatalf("%s %s answered %d: %v: %s", rt.method, rt.path, rec.Code, err, rec.Body.String())
 		}
 	})
+}
+
+// schemaRefused validates a POST body to DevRev's API against DevRev's
+// request schema; nil for other requests, and for an empty webhooks.list
+// body (the mock takes it as {}, as curl -X POST without -d sends it).
+func schemaRefused(method, path string, body []byte) error {
+	if method != http.MethodPost || !strings.HasPrefix(path, "/webhooks.") {
+		return nil
+	}
+	if path == "/webhooks.list" && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	sch, err := devrevschema.Load()
+	if err != nil {
+		return err
+	}
+	if sch.Doc().Paths.Value(path) == nil {
+		return nil
+	}
+	return sch.ValidateRequest(path, body)
 }

@@ -25,12 +25,14 @@ const previewBytes = 256
 func (s *Server) applyLocked(h *hook, in webhook.Input, why string) webhook.Step {
 	n, st := h.m.Next(in)
 	h.m = n
+	var entry deliverylog.Entry
 	if st.Changed() {
 		msg := st.Reason
 		if why != "" {
 			msg = why + ": " + st.Reason
 		}
-		s.addEntry(deliverylog.Entry{Kind: KindTransition, WebhookID: h.id, From: string(st.From), To: string(st.To), Message: msg})
+		entry = deliverylog.Entry{Kind: KindTransition, WebhookID: h.id, From: string(st.From), To: string(st.To),
+			APIStatus: APIStatus(st.To), ConsecutiveFailures: n.Exhausted, Message: msg}
 	}
 	for _, a := range st.Actions {
 		switch a {
@@ -44,6 +46,11 @@ func (s *Server) applyLocked(h *hook, in webhook.Input, why string) webhook.Step
 			s.failQueuedLocked(h)
 		}
 	}
+	if st.Changed() {
+		// After the actions, so a degraded entry shows its first re-verify.
+		entry.NextVerify = h.verifying.next
+		s.addEntry(entry)
+	}
 	return st
 }
 
@@ -52,6 +59,7 @@ func (s *Server) stopVerifyLocked(h *hook) {
 	h.verifyGen++
 	s.cancelTaskLocked(h.verify)
 	h.verify = nil
+	h.verifying = verifyProgress{}
 }
 
 // failQueuedLocked cancels every queued or retrying delivery of h: they end
@@ -69,6 +77,7 @@ func (s *Server) failQueuedLocked(h *hook) {
 type verifyTarget struct {
 	id, url string
 	signer  *signature.Signer
+	header  http.Header
 	gen     uint64
 }
 
@@ -78,7 +87,7 @@ func (s *Server) startVerifyTaskLocked(h *hook, waits int) (context.Context, *ta
 	s.stopVerifyLocked(h)
 	ctx, t := s.startTaskLocked(waits)
 	h.verify = t
-	return ctx, t, verifyTarget{id: h.id, url: h.url, signer: h.signer, gen: h.verifyGen}
+	return ctx, t, verifyTarget{id: h.id, url: h.url, signer: h.signer, header: h.header, gen: h.verifyGen}
 }
 
 // startVerifyLocked starts verification with a fresh window: a verify
@@ -91,6 +100,7 @@ func (s *Server) startVerifyLocked(h *hook) {
 	ctx, tk, t := s.startVerifyTaskLocked(h, 2)
 	// The window starts now, at the create/update request.
 	window := s.clk.NewTimer(s.cfg.VerifyWindow)
+	h.verifying = verifyProgress{kind: VerifyWindow, windowEnds: s.dueAt(s.cfg.VerifyWindow)}
 	go func() {
 		defer s.endTask(tk)
 		defer window.Stop()
@@ -103,25 +113,64 @@ func (s *Server) startVerifyLocked(h *hook) {
 func (s *Server) newVerify(t verifyTarget) (ev event.Event, body []byte, challenge string, ok bool) {
 	challenge = s.gen.Challenge()
 	ev = s.gen.Verify(t.id, challenge)
+	body, ok = s.encodeVerify(t, ev)
+	return ev, body, challenge, ok
+}
+
+// encodeVerify encodes ev; ok is false (and the failure noted in the log)
+// when it cannot be encoded.
+func (s *Server) encodeVerify(t verifyTarget, ev event.Event) ([]byte, bool) {
 	body, err := ev.Encode()
 	if err != nil {
 		s.note(t.id, ev.ID, "could not encode the verify event: "+err.Error())
-		return ev, nil, challenge, false
+		return nil, false
 	}
-	return ev, body, challenge, true
+	return body, true
 }
 
+// dueAt is when a wait of d on the mock's clock ends, in the clock's time
+// (a clock.Scaled clock tells real time but shortens waits by TimeScale).
+func (s *Server) dueAt(d time.Duration) time.Time {
+	return s.clk.Now().Add(clock.Scale(d, s.cfg.TimeScale))
+}
+
+// progress runs f on the verify progress of t's webhook if t's loop is
+// still the running one.
+func (s *Server) progress(t verifyTarget, f func(p *verifyProgress)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.hooks[t.id]; ok && h.verifyGen == t.gen {
+		f(&h.verifying)
+	}
+}
+
+// verifyLoop sends verify requests for t every VerifyEvery until one is
+// answered correctly or the window ends. Each attempt is a new invocation:
+// the same event (id and challenge) with its own timestamp and signature,
+// or, with Config.SameBytesOnRetry, the first attempt's bytes again.
 func (s *Server) verifyLoop(ctx context.Context, t verifyTarget, window <-chan time.Time) {
 	ev, body, challenge, ok := s.newVerify(t)
 	if !ok {
 		return
 	}
 	for attempt := 1; ; attempt++ {
+		if attempt > 1 && !s.cfg.SameBytesOnRetry {
+			ev.Timestamp = s.clk.Now()
+			if body, ok = s.encodeVerify(t, ev); !ok {
+				return
+			}
+		}
+		s.progress(t, func(p *verifyProgress) { p.attempts, p.next = attempt, time.Time{} })
 		if s.verifyOnce(ctx, t, ev, body, challenge, attempt) {
 			s.verifyResult(t, webhook.Verified, "")
 			return
 		}
 		next := s.clk.NewTimer(s.cfg.VerifyEvery)
+		s.progress(t, func(p *verifyProgress) {
+			if at := s.dueAt(s.cfg.VerifyEvery); at.Before(p.windowEnds) {
+				p.next = at
+			}
+		})
 		select {
 		case <-ctx.Done():
 			next.Stop()
@@ -143,23 +192,33 @@ func (s *Server) verifyLoop(ctx context.Context, t verifyTarget, window <-chan t
 }
 
 // startReverifyLocked starts the degraded state's periodic verify: one
-// verify request every ReverifyEvery until one is answered correctly.
+// verify request every ReverifyEvery until one is answered correctly. Each
+// round is a new verify event (new id, challenge and timestamp).
 func (s *Server) startReverifyLocked(h *hook) {
 	if s.closed {
 		return
 	}
 	// One timer when idle: the wait for the next round.
 	ctx, tk, t := s.startVerifyTaskLocked(h, 1)
+	h.verifying = verifyProgress{kind: VerifyReverify, next: s.dueAt(s.cfg.ReverifyEvery)}
 	go func() {
 		defer s.endTask(tk)
 		for round := 1; ; round++ {
-			if clock.Sleep(ctx, s.clk, s.cfg.ReverifyEvery) != nil {
+			wait := s.clk.NewTimer(s.cfg.ReverifyEvery)
+			if round > 1 {
+				s.progress(t, func(p *verifyProgress) { p.next = s.dueAt(s.cfg.ReverifyEvery) })
+			}
+			select {
+			case <-ctx.Done():
+				wait.Stop()
 				return
+			case <-wait.C():
 			}
 			ev, body, challenge, ok := s.newVerify(t)
 			if !ok {
 				return
 			}
+			s.progress(t, func(p *verifyProgress) { p.attempts, p.next = round, time.Time{} })
 			if s.verifyOnce(ctx, t, ev, body, challenge, round) {
 				s.verifyResult(t, webhook.Verified, fmt.Sprintf("re-verify %d", round))
 				return
@@ -168,10 +227,14 @@ func (s *Server) startReverifyLocked(h *hook) {
 	}()
 }
 
-// verifyOnce sends one verify request and logs it; it reports whether the
-// endpoint answered 200 with the same challenge.
+// verifyOnce sends one verify request, logs it and records it as the
+// webhook's last verify; it reports whether the endpoint answered 200 with
+// the same challenge.
 func (s *Server) verifyOnce(ctx context.Context, t verifyTarget, ev event.Event, body []byte, challenge string, attempt int) bool {
-	hdr := http.Header{}
+	hdr := make(http.Header, len(t.header)+2)
+	for k, v := range t.header {
+		hdr[k] = v
+	}
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set(signature.Header, t.signer.Sign(body))
 	at := s.clk.Now()
@@ -180,9 +243,15 @@ func (s *Server) verifyOnce(ctx context.Context, t verifyTarget, ev event.Event,
 	if ctx.Err() != nil && !ok {
 		reason = "aborted: " + reason
 	}
+	s.progress(t, func(*verifyProgress) {
+		if h := s.hooks[t.id]; h != nil {
+			h.lastVerify = &VerifyOutcome{Time: at, EventID: ev.ID, Attempt: attempt, OK: ok, Status: resp.Status, Error: reason}
+		}
+	})
 	s.addEntry(deliverylog.Entry{
 		Time: at, Kind: KindAttempt, WebhookID: t.id, EventID: ev.ID, EventType: "verify",
-		Attempt: attempt, Status: resp.Status, LatencyMS: resp.Latency.Milliseconds(),
+		Timestamp: event.FormatTimestamp(ev.Timestamp, ev.Precision),
+		Attempt:   attempt, Status: resp.Status, LatencyMS: resp.Latency.Milliseconds(),
 		Error: reason, ResponsePreview: preview(resp.Body, previewBytes), Delivered: ok,
 	})
 	return ok
@@ -235,7 +304,8 @@ func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
 	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
 	eng := delivery.New(delivery.Config{
 		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: s.cfg.Concurrency,
-		DuplicateRate: f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
+		SameBytesOnRetry: s.cfg.SameBytesOnRetry,
+		DuplicateRate:    f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
 		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID)) },
 	})
 	// One timer per event when idle: its retry wait. Each result gives its
@@ -289,8 +359,9 @@ func (s *Server) deliveryResult(tk *task, webhookID string, gen uint64, r delive
 	default:
 		st := s.applyLocked(h, webhook.EventExhausted, fmt.Sprintf("event %s", shortID(evID)))
 		if !st.Changed() {
-			s.note(webhookID, evID, fmt.Sprintf("exhausted its %d attempts (%d of %d consecutive before degraded)",
-				len(r.Attempts), h.m.Exhausted, s.cfg.DegradedAfter))
+			s.addEntry(deliverylog.Entry{Kind: KindNote, WebhookID: webhookID, EventID: evID, ConsecutiveFailures: h.m.Exhausted,
+				Message: fmt.Sprintf("exhausted its %d attempts (%d of %d consecutive before degraded)",
+					len(r.Attempts), h.m.Exhausted, s.cfg.DegradedAfter)})
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/devrevschema"
 	"github.com/revhook/revhook/simulator/mockapi"
 	"github.com/revhook/revhook/simulator/mockapi/mocktest"
 )
@@ -29,6 +31,9 @@ type env struct {
 	fake *clock.Fake
 	srv  *mockapi.Server
 	rcv  *mocktest.Receiver
+	// ownPayloads are the events triggered with a payload of the test's
+	// own, which need not match DevRev's schema.
+	ownPayloads map[string]bool
 }
 
 func newEnv(t *testing.T, mods ...func(*mockapi.Config)) *env {
@@ -45,14 +50,24 @@ func newEnv(t *testing.T, mods ...func(*mockapi.Config)) *env {
 	require.NoError(t, err)
 	rcv := mocktest.NewReceiver(fake)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	var e *env
 	t.Cleanup(func() {
 		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer ccancel()
 		assert.NoError(t, srv.Close(cctx))
 		rcv.Close()
 		cancel()
+		// Every request the mock sent matches DevRev's webhooks.event schema.
+		sch, err := devrevschema.Load()
+		require.NoError(t, err)
+		for _, r := range rcv.Requests() {
+			if !e.ownPayloads[r.ID] {
+				assert.NoError(t, sch.ValidateEvent(r.Body), "%s %s", r.Type, r.ID)
+			}
+		}
 	})
-	return &env{t: t, ctx: ctx, fake: fake, srv: srv, rcv: rcv}
+	e = &env{t: t, ctx: ctx, fake: fake, srv: srv, rcv: rcv, ownPayloads: map[string]bool{}}
+	return e
 }
 
 func (e *env) call(method, path, body string) (int, map[string]any) {
@@ -61,6 +76,9 @@ func (e *env) call(method, path, body string) (int, map[string]any) {
 	req.Header.Set("Authorization", "Bearer "+token)
 	rec := httptest.NewRecorder()
 	e.srv.ServeHTTP(rec, req)
+	if err := mockapi.CheckDevRevSchema(method, req.URL.Path, rec.Code, rec.Body.Bytes()); err != nil {
+		e.t.Errorf("%s %s answered %d, which DevRev's schema does not allow: %v\n%s", method, path, rec.Code, err, rec.Body.String())
+	}
 	var out map[string]any
 	if rec.Body.Len() > 0 {
 		require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
@@ -82,6 +100,19 @@ func (e *env) status(id string) string {
 	code, out := e.call("GET", "/webhooks.get?id="+id, "")
 	require.Equal(e.t, 200, code, out)
 	return out["webhook"].(map[string]any)["status"].(string)
+}
+
+// sim reads the simulator's view of webhook id.
+func (e *env) sim(id string) mockapi.SimWebhook {
+	e.t.Helper()
+	req := httptest.NewRequest("GET", "/simulator/webhooks/"+url.PathEscape(id), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	require.Equal(e.t, http.StatusOK, rec.Code, rec.Body.String())
+	var out struct{ Webhook mockapi.SimWebhook }
+	require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &out))
+	return out.Webhook
 }
 
 func (e *env) settle() { e.t.Helper(); require.NoError(e.t, mocktest.Settle(e.ctx, e.fake, e.srv)) }
@@ -127,6 +158,9 @@ func TestVerifyThenDeliver(t *testing.T) {
 	assert.Zero(t, e.fake.Waiters(), "no timer left once verified")
 
 	resp := e.trigger(`{"type":"work_created","count":3,"payload":{"work":{"title":"Disk full"}}}`)
+	for _, ev := range resp.Events {
+		e.ownPayloads[ev.ID] = true
+	}
 	require.Len(t, resp.Events, 3)
 	e.settle()
 	got := e.rcv.Of("work_created")
@@ -178,10 +212,28 @@ func TestRetriesDegradedRecovery(t *testing.T) {
 		[]time.Duration{got[0].At.Sub(start), got[1].At.Sub(start), got[2].At.Sub(start)})
 	assert.Equal(t, "active", e.status(id), "one exhausted event of two")
 
+	assert.Equal(t, 1, e.sim(id).ConsecutiveFailures)
+
 	e.trigger(`{"type":"work_created"}`)
 	e.advance(3*time.Minute + 30*time.Second)
-	assert.Equal(t, "degraded", e.status(id))
+	assert.Equal(t, "active", e.status(id), "degraded is internal: DevRev's API shows active")
+	v := e.sim(id)
+	assert.Equal(t, "degraded", v.State)
+	assert.Equal(t, "active", v.Status)
+	assert.Equal(t, 2, v.ConsecutiveFailures)
+	require.NotNil(t, v.Verify)
+	assert.Equal(t, mockapi.VerifyReverify, v.Verify.Kind)
+	require.NotNil(t, v.Verify.NextAt)
+	assert.Equal(t, e.fake.Now().Add(time.Minute), *v.Verify.NextAt, "the first re-verify is due 60 s after degrading")
+	require.NotNil(t, v.LastVerify)
+	assert.True(t, v.LastVerify.OK, "the last verify was the one that activated it")
 	assert.Equal(t, 6, len(e.rcv.Of("work_created")))
+	tr := e.srv.Log().List(deliverylog.Filter{WebhookID: id, Kind: "transition"})
+	last := tr[len(tr)-1]
+	assert.Equal(t, "degraded", last.To)
+	assert.Equal(t, "active", last.APIStatus)
+	assert.Equal(t, 2, last.ConsecutiveFailures)
+	assert.Equal(t, e.fake.Now().Add(time.Minute), last.NextVerify)
 
 	// Degraded: new events fail without invocation.
 	resp := e.trigger(`{"type":"work_created"}`)
@@ -192,13 +244,23 @@ func TestRetriesDegradedRecovery(t *testing.T) {
 	assert.Equal(t, 1, len(e.rcv.Of("verify")))
 	e.advance(time.Second)
 	assert.Equal(t, 2, len(e.rcv.Of("verify")), "re-verify after 60 s")
-	assert.Equal(t, "degraded", e.status(id))
+	assert.Equal(t, "active", e.status(id))
+	v = e.sim(id)
+	assert.Equal(t, "degraded", v.State)
+	require.NotNil(t, v.LastVerify)
+	assert.False(t, v.LastVerify.OK)
+	assert.Equal(t, 503, v.LastVerify.Status)
+	assert.Equal(t, 1, v.Verify.Attempts)
+	assert.Equal(t, e.fake.Now().Add(time.Minute), *v.Verify.NextAt)
 
 	e.rcv.AnswerVerify(mocktest.Echo)
 	e.rcv.AnswerEvents(mocktest.OK)
 	e.advance(60 * time.Second)
 	assert.Equal(t, 3, len(e.rcv.Of("verify")))
 	assert.Equal(t, "active", e.status(id))
+	v = e.sim(id)
+	assert.Equal(t, "active", v.State)
+	assert.Nil(t, v.Verify, "no verify loop runs once active")
 	require.Len(t, e.trigger(`{"type":"work_created"}`).Events, 1)
 	e.settle()
 	assert.Equal(t, 7, len(e.rcv.Of("work_created")))

@@ -57,29 +57,32 @@ func (s *Server) revontCollection(w http.ResponseWriter, r *http.Request) *Error
 		return e
 	}
 	if req.URL == "" {
-		return badRequest("missing field url", "give the HTTPS destination URL")
+		return missingField("url", "give the HTTPS destination URL")
 	}
 	if e := validateURL(req.URL, true); e != nil {
 		e.Detail = "url must be a valid https:// URL; plain HTTP is not accepted"
+		if e.Reason != "" {
+			e.Reason = e.Detail
+		}
 		return e
 	}
 	if len(req.Events) == 0 {
-		return badRequest("missing field events", "subscribe to at least one event, e.g. [\"call.ended\"]")
+		return missingField("events", "subscribe to at least one event, e.g. [\"call.ended\"]")
 	}
 	if len(req.Events) > maxRevontEvents {
-		return badRequest("invalid field events", "%d events; the limit is %d", len(req.Events), maxRevontEvents)
+		return invalidField("events", "%d events; the limit is %d", len(req.Events), maxRevontEvents)
 	}
 	events := make([]string, 0, len(req.Events))
 	for _, ev := range req.Events {
 		if strings.TrimSpace(ev) == "" || len(ev) > maxRevontEventLen {
-			return badRequest("invalid field events", "every event must be a non-empty name of at most %d bytes", maxRevontEventLen)
+			return invalidField("events", "every event must be a non-empty name of at most %d bytes", maxRevontEventLen)
 		}
 		events = append(events, ev)
 	}
 	h := revontHook{URL: req.URL, Events: events, Status: "active"}
 	if req.Description != nil {
 		if len(*req.Description) > maxRevontDescription {
-			return badRequest("invalid field description", "%d bytes; the limit is %d", len(*req.Description), maxRevontDescription)
+			return invalidField("description", "%d bytes; the limit is %d", len(*req.Description), maxRevontDescription)
 		}
 		h.Description = *req.Description
 	}
@@ -118,7 +121,7 @@ func (s *Server) revontIDLocked() string {
 func (s *Server) revontDelete(w http.ResponseWriter, r *http.Request) *Error {
 	id, err := url.PathUnescape(strings.TrimPrefix(r.URL.EscapedPath(), "/v1/webhooks/"))
 	if err != nil {
-		return badRequest("invalid id", "%v", err)
+		return invalidID("id", "%s", truncate(err.Error(), 100))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

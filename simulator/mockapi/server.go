@@ -1,6 +1,6 @@
 // Package mockapi is the mock DevRev that `revhook serve` runs: an
 // http.Handler serving DevRev's webhooks REST API (POST /webhooks.<verb>,
-// PROTOCOL.md §1.4), the second vendor's Revont-style API (/v1/webhooks,
+// docs/protocol.md §1.4), the second vendor's Revont-style API (/v1/webhooks,
 // §1.5) and the simulator's own endpoints under /simulator/ (trigger events,
 // read the delivery log, set per-webhook faults), and driving each webhook's
 // life cycle (simulator/webhook) with real deliveries: the verify handshake
@@ -25,6 +25,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
@@ -33,7 +35,7 @@ import (
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
-// Protocol defaults (PROTOCOL.md §1.2–1.3); every one is a Config field.
+// Protocol defaults (docs/protocol.md §1.2–1.3); every one is a Config field.
 const (
 	// DefaultVerifyWindow is how long after create/update verify is retried.
 	DefaultVerifyWindow = 3 * time.Minute
@@ -84,6 +86,18 @@ type Config struct {
 	DegradedAfter int
 	// ReverifyEvery is the period of verify requests while degraded.
 	ReverifyEvery time.Duration
+	// SameBytesOnRetry re-sends the first attempt's bytes (timestamp and
+	// signature) on every retry of an event or a verify request. By
+	// default (false) every attempt is a new invocation with its own
+	// timestamp and signature, as DevRev's schema describes timestamp ("the
+	// webhook's invocation" time); the old behaviour is a setting
+	// (docs/protocol.md §1.2). Same name and meaning as
+	// delivery.Config.SameBytesOnRetry.
+	SameBytesOnRetry bool
+	// TimeScale is the factor of a clock.Scaled Clock (1 when zero): the
+	// simulator's view reports when scaled waits end (the next verify) in
+	// the clock's time. It changes no delay.
+	TimeScale float64
 	// RequireHTTPS refuses http:// webhook URLs in webhooks.create/update.
 	RequireHTTPS bool
 	// Encoding of X-DevRev-Signature (hex by default).
@@ -134,7 +148,6 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	seq    atomic.Uint64 // seeds of per-trigger engines
-	reqs   atomic.Uint64 // reference ids of internal errors
 
 	mu        sync.Mutex
 	closed    bool
@@ -180,6 +193,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ReverifyEvery <= 0 {
 		cfg.ReverifyEvery = DefaultReverifyEvery
+	}
+	if !(cfg.TimeScale > 0) {
+		cfg.TimeScale = 1
 	}
 	if cfg.Encoding == "" {
 		cfg.Encoding = signature.Hex
@@ -316,6 +332,8 @@ func (s *Server) routes(path string) (route, bool) {
 		return route{[]string{http.MethodPost}, true, s.webhooksUpdate}, true
 	case "/webhooks.delete":
 		return route{[]string{http.MethodPost}, true, s.webhooksDelete}, true
+	case "/webhooks.fetch":
+		return route{[]string{http.MethodPost}, true, s.webhooksFetch}, true
 	case "/v1/webhooks":
 		return route{[]string{http.MethodGet, http.MethodPost}, true, s.revontCollection}, true
 	case "/simulator/events":
@@ -326,6 +344,11 @@ func (s *Server) routes(path string) (route, bool) {
 		return route{[]string{http.MethodPost}, true, s.simFaults}, true
 	case "/simulator/api-faults":
 		return route{[]string{http.MethodPost, http.MethodDelete}, true, s.simAPIFaults}, true
+	case "/simulator/webhooks":
+		return route{[]string{http.MethodGet}, true, s.simWebhooks}, true
+	}
+	if id, ok := strings.CutPrefix(path, "/simulator/webhooks/"); ok && id != "" {
+		return route{[]string{http.MethodGet}, true, s.simWebhooks}, true
 	}
 	if id, ok := strings.CutPrefix(path, "/v1/webhooks/"); ok && id != "" && !strings.Contains(id, "/") {
 		return route{[]string{http.MethodDelete}, true, s.revontDelete}, true
@@ -335,12 +358,13 @@ func (s *Server) routes(path string) (route, bool) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every answer carries a request id, a UUID as DevRev's are.
+	w.Header().Set("X-Request-Id", uuid.NewString())
 	defer func() {
 		if v := recover(); v != nil {
-			ref := fmt.Sprintf("ref-%d", s.reqs.Add(1))
-			s.note("", "", fmt.Sprintf("internal error %s on %s %s: %v\n%s", ref, r.Method, r.URL.Path, v, debug.Stack()))
-			writeError(w, &Error{Status: http.StatusInternalServerError, Type: TypeInternalError,
-				Message: "internal error", Detail: "the mock failed; please report it", ReferenceID: ref})
+			e := internalError("the mock failed; please report it with the reference_id")
+			s.note("", "", fmt.Sprintf("internal error %s on %s %s: %v\n%s", e.ReferenceID, r.Method, r.URL.Path, v, debug.Stack()))
+			writeError(w, e)
 		}
 	}()
 	s.mu.Lock()
@@ -373,6 +397,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if strings.HasPrefix(r.URL.Path, "/webhooks.") {
+		if e := devrevQuery(r); e != nil {
+			writeError(w, e)
+			return
+		}
+	}
 	if !strings.HasPrefix(r.URL.Path, "/simulator/") && r.URL.Path != "/" {
 		if e := s.takeAPIFault(r.URL.Path); e != nil {
 			writeError(w, e)
@@ -382,6 +412,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := rt.handle(w, r); e != nil {
 		writeError(w, e)
 	}
+}
+
+// devrevQuery refuses the query parameters DevRev's webhooks API does not
+// take: only GET /webhooks.get has one (id).
+func devrevQuery(r *http.Request) *Error {
+	if r.Method == http.MethodGet && r.URL.Path == "/webhooks.get" {
+		_, e := query(r, "id")
+		return e
+	}
+	_, e := query(r)
+	return e
 }
 
 // authenticate accepts "Bearer <token>" (scheme case-insensitive) or the
@@ -407,10 +448,12 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) *Error {
 		"auth":    "Authorization: Bearer <token>",
 		"endpoints": []string{
 			"POST /webhooks.create", "POST /webhooks.get", "GET /webhooks.get?id=ID",
-			"POST /webhooks.list", "POST /webhooks.update", "POST /webhooks.delete",
+			"POST /webhooks.list", "GET /webhooks.list", "POST /webhooks.update", "POST /webhooks.delete",
+			"POST /webhooks.fetch",
 			"GET /v1/webhooks", "POST /v1/webhooks", "DELETE /v1/webhooks/{id}",
 			"POST /simulator/events", "GET /simulator/deliveries", "POST /simulator/faults",
 			"POST /simulator/api-faults", "DELETE /simulator/api-faults",
+			"GET /simulator/webhooks", "GET /simulator/webhooks/{id}",
 		},
 	})
 	return nil

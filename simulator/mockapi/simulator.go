@@ -3,9 +3,9 @@ package mockapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/revhook/revhook/simulator/delivery"
@@ -40,13 +40,13 @@ type faultFields struct {
 
 func (f faultFields) validate() *Error {
 	if r := f.DuplicateRate; r != nil && (math.IsNaN(*r) || *r < 0 || *r > 1) {
-		return badRequest("invalid duplicate_rate", "duplicate_rate is a probability from 0 to 1")
+		return invalidField("duplicate_rate", "duplicate_rate is a probability from 0 to 1")
 	}
 	if w := f.ReorderWindow; w != nil && (*w < 0 || *w > maxReorderWindow) {
-		return badRequest("invalid reorder_window", "reorder_window must be 0 to %d", maxReorderWindow)
+		return invalidField("reorder_window", "reorder_window must be 0 to %d", maxReorderWindow)
 	}
 	if d := f.DropFirst; d != nil && (*d < 0 || *d > maxDropFirst) {
-		return badRequest("invalid drop_first", "drop_first must be 0 to %d", maxDropFirst)
+		return invalidField("drop_first", "drop_first must be 0 to %d", maxDropFirst)
 	}
 	return nil
 }
@@ -91,8 +91,11 @@ type TriggeredEvent struct {
 // SkippedWebhook is a subscribed webhook that got no delivery, and why.
 type SkippedWebhook struct {
 	WebhookID string `json:"webhook_id"`
-	Status    string `json:"status"`
-	Reason    string `json:"reason"`
+	// Status is the webhook's status as DevRev's API shows it; State is the
+	// sender's internal state (degraded shows as status active).
+	Status string `json:"status"`
+	State  string `json:"state"`
+	Reason string `json:"reason"`
 }
 
 // TriggerResponse is the 202 answer of POST /simulator/events.
@@ -120,17 +123,17 @@ func (s *Server) simEvents(w http.ResponseWriter, r *http.Request) *Error {
 // inactive ones are skipped. Delivery runs in the background.
 func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 	if req.Type == "" {
-		return TriggerResponse{}, badRequest("missing field type", "give a catalogue event type, e.g. work_created")
+		return TriggerResponse{}, missingField("type", "give a catalogue event type, e.g. work_created")
 	}
 	if !event.Known(req.Type) {
-		return TriggerResponse{}, badRequest("unknown event type "+strconv.Quote(truncate(req.Type, 64)), "revhook catalog lists the event types")
+		return TriggerResponse{}, invalidEnum("type", req.Type, event.Types())
 	}
 	count := 1
 	if req.Count != nil {
 		count = *req.Count
 	}
 	if count < 1 || count > s.cfg.MaxCount {
-		return TriggerResponse{}, badRequest("invalid count", "count must be 1 to %d", s.cfg.MaxCount)
+		return TriggerResponse{}, invalidField("count", "count must be 1 to %d", s.cfg.MaxCount)
 	}
 	if e := req.faultFields.validate(); e != nil {
 		return TriggerResponse{}, e
@@ -138,7 +141,7 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 	var payload event.Object
 	if p := bytes.TrimSpace(req.Payload); len(p) > 0 && !bytes.Equal(p, []byte("null")) {
 		if p[0] != '{' {
-			return TriggerResponse{}, badRequest("invalid payload", "payload must be a JSON object (the value of the %q field)", req.Type)
+			return TriggerResponse{}, wrongType("payload", "object", jsonValueKind(p))
 		}
 		dec := json.NewDecoder(bytes.NewReader(p))
 		dec.UseNumber()
@@ -170,8 +173,8 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 		}
 	}
 	if len(targets)*count > maxEventsPerTrigger {
-		return TriggerResponse{}, badRequest("too many events", "%d webhooks × count %d exceeds %d events per call; lower count or use webhook_id",
-			len(targets), count, maxEventsPerTrigger)
+		return TriggerResponse{}, notPermitted("count", fmt.Sprintf("%d webhooks × count %d exceeds %d events per call; lower count or use webhook_id",
+			len(targets), count, maxEventsPerTrigger))
 	}
 	resp := TriggerResponse{Events: []TriggeredEvent{}}
 	for _, h := range targets {
@@ -183,10 +186,10 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 				s.addEntry(deliverylog.Entry{Kind: KindNote, WebhookID: h.id, EventID: id, EventType: req.Type,
 					Message: "failed without invocation: the webhook is degraded"})
 			}
-			resp.Skipped = append(resp.Skipped, SkippedWebhook{h.id, string(h.m.State), "degraded: events are failed without invocation until a verify succeeds"})
+			resp.Skipped = append(resp.Skipped, SkippedWebhook{h.id, APIStatus(h.m.State), string(h.m.State), "degraded: events are failed without invocation until a verify succeeds"})
 			continue
 		default:
-			resp.Skipped = append(resp.Skipped, SkippedWebhook{h.id, string(h.m.State), string(h.m.State) + ": receives no object events"})
+			resp.Skipped = append(resp.Skipped, SkippedWebhook{h.id, APIStatus(h.m.State), string(h.m.State), string(h.m.State) + ": receives no object events"})
 			continue
 		}
 		f := req.faultFields.over(h.faults)
@@ -194,16 +197,16 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 		for i := 0; i < count; i++ {
 			ev, err := s.gen.New(req.Type, h.id)
 			if err != nil {
-				return TriggerResponse{}, badRequest("unknown event type", "%v", err)
+				return TriggerResponse{}, invalidEnum("type", req.Type, event.Types())
 			}
 			if payload != nil {
 				ev.Payload = payload
 			}
 			job, err := delivery.EncodedJob(ev)
 			if err != nil {
-				return TriggerResponse{}, badRequest("invalid payload", "%v", err)
+				return TriggerResponse{}, invalidField("payload", "%s", truncate(err.Error(), 200))
 			}
-			job.URL, job.Signer, job.DropFirst = h.url, h.signer, f.DropFirst
+			job.URL, job.Signer, job.Header, job.DropFirst = h.url, h.signer, h.header, f.DropFirst
 			jobs = append(jobs, job)
 			resp.Events = append(resp.Events, TriggeredEvent{ID: ev.ID, Type: ev.Type, Webhooks: []string{h.id}})
 		}
@@ -241,20 +244,20 @@ func (s *Server) simFaults(w http.ResponseWriter, r *http.Request) *Error {
 const maxLogLimit = 1 << 20
 
 func (s *Server) simDeliveries(w http.ResponseWriter, r *http.Request) *Error {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return badRequest("malformed query string", "%v", err)
+	q, e := query(r, "webhook_id", "event_id", "kind", "delivered", "status", "limit")
+	if e != nil {
+		return e
 	}
 	f := deliverylog.Filter{WebhookID: q.Get("webhook_id"), EventID: q.Get("event_id"), Kind: q.Get("kind")}
 	switch f.Kind {
 	case "", KindAttempt, KindTransition, KindNote:
 	default:
-		return badRequest("invalid kind", "kind is attempt, transition or note, got %q", truncate(f.Kind, 32))
+		return invalidEnum("kind", f.Kind, []string{KindAttempt, KindTransition, KindNote})
 	}
 	if v := q.Get("delivered"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return badRequest("invalid delivered", "delivered is true or false, got %q", truncate(v, 32))
+			return invalidEnum("delivered", v, []string{"true", "false"})
 		}
 		f.Delivered = &b
 	}
@@ -262,14 +265,14 @@ func (s *Server) simDeliveries(w http.ResponseWriter, r *http.Request) *Error {
 	if v := q.Get("status"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 999 {
-			return badRequest("invalid status", "status is an HTTP status code (0 for no response), got %q", truncate(v, 32))
+			return invalidField("status", "status is an HTTP status code (0 for no response), got %q", truncate(v, 32))
 		}
 		status = n
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > maxLogLimit {
-			return badRequest("invalid limit", "limit is a whole number from 0 to %d, got %q", maxLogLimit, truncate(v, 32))
+			return invalidField("limit", "limit is a whole number from 0 to %d, got %q", maxLogLimit, truncate(v, 32))
 		}
 		f.Limit = n
 	}

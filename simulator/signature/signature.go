@@ -1,7 +1,7 @@
 // Package signature signs and verifies DevRev webhook deliveries.
 //
 // DevRev puts an HMAC-SHA256 of the raw request body, keyed with the webhook
-// secret, in the X-DevRev-Signature header (PROTOCOL.md §1.1). The docs do not
+// secret, in the X-DevRev-Signature header (docs/protocol.md §1.1). The docs do not
 // name the encoding; DevRev's own example receiver checks lowercase hex, so hex
 // is the default and padded standard base64 is selectable. The key is the
 // secret's bytes, or, when KeyBase64 is chosen, the base64 decoding of the

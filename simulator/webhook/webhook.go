@@ -1,5 +1,5 @@
 // Package webhook is the life cycle of one registered webhook as DevRev runs
-// it (PROTOCOL.md §1.2–1.3), as a pure state machine: no clocks, no network,
+// it (docs/protocol.md §1.2–1.3), as a pure state machine: no clocks, no network,
 // no goroutines. The mock server (simulator/mockapi) feeds it what happened
 // (a verify succeeded, an event exhausted its attempts, the user changed the
 // URL, …) and carries out the actions it returns.
@@ -13,10 +13,12 @@ package webhook
 
 import "fmt"
 
-// State is a webhook's status as webhooks.get reports it.
+// State is a webhook's state inside the sender. DevRev's API shows only
+// three of them (webhook-status: active, inactive, unverified); Degraded is
+// internal and shows as active there.
 type State string
 
-// The four states of PROTOCOL.md §1.2–1.3.
+// The four states of docs/protocol.md §1.2–1.3.
 const (
 	// Unverified: created or changed, waiting for a correct verify echo;
 	// receives verify events only.

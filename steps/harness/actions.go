@@ -18,8 +18,10 @@ const (
 	MaxBurst     = 200     // concurrent deliveries in one step
 	MaxEventKiB  = 4 << 10 // 4 MiB
 	MaxChallenge = 4096    // characters
-	// Fanout is how many requests of the catalogue sweep are in flight.
-	Fanout = 16
+	// Fanout is how many requests of the catalogue sweep are in flight:
+	// one, since concurrency is ACK-02's subject, not ACK-03's (a receiver
+	// that handles one event at a time must not fail ACK-03 for it).
+	Fanout = 1
 	// RetryPause is the pause before a retry of an abandoned attempt.
 	RetryPause = 150 * time.Millisecond
 )

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/revhook/revhook/simulator/event"
 )
@@ -62,11 +61,6 @@ func (sc *Scenario) buildBase(typ string) (event.Event, error) {
 	default:
 		ev = sc.gen.NewUnknown(typ, sc.h.hook)
 	}
-	p, err := plain(ev.Payload)
-	if err != nil {
-		return event.Event{}, Harnessf("building a %s event: %w", typ, err)
-	}
-	ev.Payload = p.(map[string]any)
 	ev.Precision = event.Microseconds
 	return ev, nil
 }
@@ -76,78 +70,6 @@ func (sc *Scenario) Challenge() string { return sc.gen.Challenge() }
 
 // NewID returns a fresh event id of the scenario.
 func (sc *Scenario) NewID() string { return sc.gen.EventID(sc.h.hook) }
-
-// plain returns v with every string made plain (see plainString) and every
-// raw JSON fragment decoded, so that no value needs a JSON escape.
-func plain(v any) (any, error) {
-	switch x := v.(type) {
-	case string:
-		return plainString(x), nil
-	case json.RawMessage:
-		dec := json.NewDecoder(bytes.NewReader(x))
-		dec.UseNumber()
-		var d any
-		if err := dec.Decode(&d); err != nil {
-			return nil, fmt.Errorf("decoding a payload fragment: %w", err)
-		}
-		return plain(d)
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			p, err := plain(e)
-			if err != nil {
-				return nil, err
-			}
-			out[plainString(k)] = p
-		}
-		return out, nil
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			p, err := plain(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = p
-		}
-		return out, nil
-	case []string:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = plainString(e)
-		}
-		return out, nil
-	}
-	return v, nil
-}
-
-// plainString keeps printable ASCII that no JSON encoder escapes: it drops
-// < > & " \ and control characters and spells other letters without marks.
-func plainString(s string) string {
-	ok := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '<' || c == '>' || c == '&' || c == '"' || c == '\\' {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '<' || r == '>' || r == '&' || r == '"' || r == '\\':
-		case r >= 0x20 && r <= 0x7e:
-			b.WriteRune(r)
-		case unicode.IsSpace(r):
-			b.WriteByte(' ')
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteByte('x')
-		}
-	}
-	return b.String()
-}
 
 // ParseEvent reads a delivery body back into an event whose Encode gives
 // the same bytes for a body written by Encode: envelope fields, the

@@ -67,7 +67,17 @@ type Harness struct {
 	slots *slots
 
 	requests atomic.Int64 // requests sent
-	answered atomic.Int64 // complete answers received
+	answers  atomic.Int64 // complete answers received
+	// silentSince is when a request first got no answer, lastAnswer when
+	// the latest answer arrived (Unix nanoseconds, 0: never).
+	silentSince, lastAnswer atomic.Int64
+}
+
+// Silent reports whether the receiver has answered nothing since a
+// request first went unanswered: it stopped answering.
+func (h *Harness) Silent() bool {
+	s := h.silentSince.Load()
+	return s != 0 && h.lastAnswer.Load() < s
 }
 
 // New returns a harness for o. Signing uses hex and the raw key until
@@ -123,6 +133,9 @@ func (h *Harness) Options() Options { return h.opt }
 // URL is the receiver endpoint as a string.
 func (h *Harness) URL() string { return h.opt.URL.String() }
 
+// Answers is how many complete answers arrived so far.
+func (h *Harness) Answers() int64 { return h.answers.Load() }
+
 // Requests is how many requests were sent so far.
 func (h *Harness) Requests() int64 { return h.requests.Load() }
 
@@ -132,7 +145,7 @@ func (h *Harness) NewScenario(key, name, reqID, level string) *Scenario {
 	return &Scenario{
 		Key: key, Name: name, ReqID: reqID, Level: level, h: h, start: time.Now(),
 		gen: event.NewGenerator(event.Options{
-			Seed: derive(h.opt.Seed, key), Org: h.org, Precision: event.Microseconds, Now: h.opt.Clock.Now,
+			Seed: derive(h.opt.Seed, key), Org: h.org, Precision: event.Microseconds, Now: h.opt.Clock.Now, Plain: true,
 		}),
 	}
 }

@@ -122,10 +122,19 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	x.Latency = time.Since(start)
 	if err != nil {
 		x.Err = h.describe(ctx, err, limit)
-		h.slots.widen()
+		now := time.Now()
+		h.silentSince.CompareAndSwap(0, now.UnixNano())
+		if h.lastAnswer.Load() < now.Add(-h.opt.Timeout).UnixNano() {
+			// Nothing at all was answered for a whole deadline while this
+			// request waited: the receiver stalls, and waves of scenarios
+			// would each wait out the deadline. A receiver that is slow
+			// but answers keeps the concurrency it can take.
+			h.slots.widen()
+		}
 		return x
 	}
-	h.answered.Add(1)
+	h.answers.Add(1)
+	h.lastAnswer.Store(time.Now().UnixNano())
 	x.Late = x.Latency > h.opt.Timeout
 	return x
 }

@@ -24,9 +24,29 @@ const (
 	maxReplayBody = 64 << 10
 )
 
-// ReplayCommand is the command line a report's replay recipe gives; the
-// report path is filled in by whoever writes the JSON report.
-const ReplayCommand = "revhook replay --report REPORT.json %s --exchange %d"
+// ReplayCommand is the command line a report's replay recipe gives;
+// NameReport fills in the path of the JSON report it is written to.
+const ReplayCommand = "revhook replay --report " + reportPlaceholder + " %s --exchange %d"
+
+const reportPlaceholder = "REPORT.json"
+
+// NameReport writes path, where the JSON report of rep is written, into its
+// replay commands.
+func NameReport(rep *report.Report, path string) {
+	quoted := path
+	if strings.ContainsAny(path, " '\"$`\\") {
+		quoted = ShellQuote(path)
+	}
+	for i := range rep.Requirements {
+		for j := range rep.Requirements[i].Evidence {
+			ev := &rep.Requirements[i].Evidence[j]
+			ev.Reproduce = strings.ReplaceAll(ev.Reproduce, reportPlaceholder, quoted)
+			if ev.Replay != nil {
+				ev.Replay.Command = strings.ReplaceAll(ev.Replay.Command, reportPlaceholder, quoted)
+			}
+		}
+	}
+}
 
 // Verdict aggregates the scenarios of one requirement: a root failure if
 // any scenario failed for its own reason, else blocked if any was blocked

@@ -27,21 +27,25 @@ const consoleTitleWidth = 80
 
 // ANSI colours used when the console is a terminal.
 const (
-	ansiReset  = "\x1b[0m"
-	ansiBold   = "\x1b[1m"
-	ansiRed    = "\x1b[31m"
-	ansiGreen  = "\x1b[32m"
-	ansiYellow = "\x1b[33m"
-	ansiCyan   = "\x1b[36m"
-	ansiDim    = "\x1b[2m"
+	ansiReset   = "\x1b[0m"
+	ansiBold    = "\x1b[1m"
+	ansiRed     = "\x1b[31m"
+	ansiGreen   = "\x1b[32m"
+	ansiYellow  = "\x1b[33m"
+	ansiCyan    = "\x1b[36m"
+	ansiMagenta = "\x1b[35m"
+	ansiDim     = "\x1b[2m"
 )
 
-// WriteConsole prints the report for a person at a terminal: one line per
-// requirement (PASS, FAIL, WARN for a failed SHOULD, INFO, SKIP), the reason
-// under each one not met, then a summary line such as
+// WriteConsole prints the report for a person at a terminal: a line naming
+// the run (target, run id, seed) when the report has them, one line per
+// requirement (PASS, FAIL, WARN for a failed SHOULD, INFO, BLOCK for one
+// that could not be observed because others failed, SKIP), the reason
+// under each one not met and any note, then a summary line such as
 //
-//	verdict: FAIL — 24 passed, 1 failed (MUST), 1 warning, 0 skipped in 1.23s
+//	verdict: FAIL — 22 passed, 1 failed (MUST), 1 warning, 0 INFO not met, 2 blocked, 0 skipped in 1.23s
 //
+// An interrupted run says so first and in the summary line.
 // Colour is used only when w is a terminal and NO_COLOR is unset. Write
 // errors are ignored, as for fmt.Fprintf to a console.
 func WriteConsole(w io.Writer, r *Report, v Verbosity) {
@@ -59,9 +63,15 @@ func WriteConsole(w io.Writer, r *Report, v Verbosity) {
 	}
 	indent := strings.Repeat(" ", 6+idWidth+2+8)
 
+	if r.Interrupted {
+		fmt.Fprintln(b, c.paint(ansiBold+ansiRed, interruptedText))
+	}
+	if rt := runText(r); rt != "" {
+		fmt.Fprintln(b, c.paint(ansiDim, "target "+orUnknown(r.Target.URL)+" · "+rt))
+	}
 	for _, q := range r.Requirements {
 		badge := Badge(q)
-		if v == Quiet && badge != BadgeFail && badge != BadgeWarn {
+		if v == Quiet && badge != BadgeFail && badge != BadgeWarn && badge != BadgeBlock {
 			continue
 		}
 		title := oneLine(q.Title)
@@ -75,20 +85,27 @@ func WriteConsole(w io.Writer, r *Report, v Verbosity) {
 				title += " (met)"
 			}
 		}
-		fmt.Fprintf(b, "%s  %s  %s  %s\n",
+		fmt.Fprintf(b, "%s %s  %s  %s\n",
 			c.badge(badge), pad(q.ID, idWidth), pad(q.Level, 6), title)
 		if q.Status == StatusFail || (q.Status == StatusSkip && q.Reason != "") {
-			reason := oneLine(q.Reason)
+			reason := reasonText(q)
 			if reason == "" {
 				reason = "(no reason recorded)"
 			}
 			fmt.Fprintf(b, "%s%s\n", indent, c.paint(ansiDim, reason))
 		}
+		if q.Note != "" {
+			fmt.Fprintf(b, "%s%s\n", indent, c.paint(ansiDim, "note: "+oneLine(q.Note)))
+		}
 		if v != Verbose {
 			continue
 		}
 		for _, s := range q.Scenarios {
-			fmt.Fprintf(b, "%s%-4s  %s%s\n", indent, s.Status, oneLine(s.Name), suffix(" — ", oneLine(s.Reason)))
+			status := s.Status
+			if s.Status == StatusFail && len(s.BlockedBy) > 0 {
+				status = "block"
+			}
+			fmt.Fprintf(b, "%s%-5s %s%s%s\n", indent, status, oneLine(s.Name), suffix(" — ", scenarioReason(s)), suffix(" — note: ", oneLine(s.Note)))
 		}
 		if q.Status == StatusFail {
 			for i, e := range q.Evidence {
@@ -107,7 +124,6 @@ func WriteConsole(w io.Writer, r *Report, v Verbosity) {
 
 // summaryLine is the console's last line.
 func summaryLine(r *Report, c console) string {
-	t := countOutcomes(r.Requirements)
 	verdict := verdictWord(r.Verdict)
 	switch r.Verdict {
 	case VerdictPass:
@@ -115,16 +131,31 @@ func summaryLine(r *Report, c console) string {
 	case VerdictFail:
 		verdict = c.paint(ansiBold+ansiRed, verdict)
 	}
-	parts := []string{
-		fmt.Sprintf("%d passed", t.Passed),
-		fmt.Sprintf("%d failed (MUST)", t.FailedMust),
-		plural(t.Warnings, "warning", "warnings"),
+	if r.Interrupted {
+		verdict += " " + c.paint(ansiBold+ansiRed, "(INTERRUPTED, partial)")
 	}
-	if t.InfoNotMet > 0 {
-		parts = append(parts, fmt.Sprintf("%d INFO not met", t.InfoNotMet))
+	return fmt.Sprintf("verdict: %s — %s in %s", verdict, countPhrases(r.Summary), formatDuration(r.DurationMS))
+}
+
+// scenarioReason is a scenario's reason, with what blocked it.
+func scenarioReason(s Scenario) string {
+	reason := oneLine(s.Reason)
+	if s.Status != StatusFail || len(s.BlockedBy) == 0 {
+		return reason
 	}
-	parts = append(parts, fmt.Sprintf("%d skipped", t.Skipped))
-	return fmt.Sprintf("verdict: %s — %s in %s", verdict, strings.Join(parts, ", "), formatDuration(r.DurationMS))
+	by := "blocked by " + strings.Join(s.BlockedBy, ", ")
+	if reason == "" {
+		return by
+	}
+	return by + ": " + reason
+}
+
+// orUnknown returns s, or "unknown" when it is empty.
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }
 
 // console paints text when colour is on.
@@ -137,8 +168,9 @@ func (c console) paint(code, s string) string {
 	return code + s + ansiReset
 }
 
+// badge pads b to 5 columns: "PASS " or "BLOCK", one space before the ID.
 func (c console) badge(b string) string {
-	s := pad(b, 4)
+	s := pad(b, 5)
 	switch b {
 	case BadgePass:
 		return c.paint(ansiGreen, s)
@@ -150,6 +182,8 @@ func (c console) badge(b string) string {
 		return c.paint(ansiCyan, s)
 	case BadgeSkip:
 		return c.paint(ansiDim, s)
+	case BadgeBlock:
+		return c.paint(ansiBold+ansiMagenta, s)
 	}
 	return s
 }

@@ -17,10 +17,18 @@ func consoleOf(r *Report, v Verbosity) string {
 	return buf.String()
 }
 
-const sampleSummary = "verdict: FAIL — 2 passed, 2 failed (MUST), 1 warning, 1 INFO not met, 1 skipped in 1.23s\n"
+const (
+	sampleHeader  = "target http://127.0.0.1:8089/ · run " + sampleRunID + " · seed 42\n"
+	sampleSummary = "verdict: FAIL — 3 passed, 2 failed (MUST), 1 warning, 1 INFO not met, 2 blocked, 1 skipped in 1.23s\n"
+	sampleBlocked = "" +
+		"BLOCK SIG-03  MUST    An event without X-DevRev-Signature is refused\n" +
+		"                      blocked by ACK-01: not observed: the correctly signed control event was not acknowledged\n" +
+		"BLOCK VER-04  SHOULD  A verify event with a bad signature is not answered with the challenge\n" +
+		"                      blocked by VER-02: not observed: the control verify was not answered\n"
+)
 
 func TestConsoleNormal(t *testing.T) {
-	want := "" +
+	want := sampleHeader +
 		"PASS  VER-01  MUST    A signed verify event gets 200 and the challenge back\n" +
 		"FAIL  SIG-02  MUST    An event with a wrong signature is refused\n" +
 		"                      receiver answered 200 to an event signed with a wrong key\n" +
@@ -33,20 +41,24 @@ func TestConsoleNormal(t *testing.T) {
 		"INFO  SEC-01  INFO    The endpoint is served over HTTPS (not met)\n" +
 		"                      plain http (expected on loopback in development)\n" +
 		"PASS  FWD-01  MUST    An unknown event type is acknowledged | not 5xx\n" +
+		sampleBlocked +
+		"PASS  DUP-01  MUST    A duplicate delivery is acknowledged with 2xx\n" +
+		"                      note: failed while other scenarios ran; passed when re-run alone\n" +
 		sampleSummary
 	assert.Equal(t, want, consoleOf(sampleReport(), Normal))
 }
 
 func TestConsoleQuiet(t *testing.T) {
-	want := "" +
+	want := sampleHeader +
 		"FAIL  SIG-02  MUST    An event with a wrong signature is refused\n" +
 		"                      receiver answered 200 to an event signed with a wrong key\n" +
 		"FAIL  ACK-01  MUST    A valid event is acknowledged with 2xx within 3 s\n" +
 		"                      no response within 3s\n" +
 		"WARN  RPL-01  SHOULD  A correctly signed event with a stale timestamp (10 min old) is refused\n" +
 		"                      receiver answered 200 to an event timestamped 10 minutes ago\n" +
+		sampleBlocked +
 		sampleSummary
-	assert.Equal(t, want, consoleOf(sampleReport(), Quiet))
+	assert.Equal(t, want, consoleOf(sampleReport(), Quiet), "quiet keeps failures, warnings and blocked requirements")
 }
 
 func TestConsoleVerbose(t *testing.T) {
@@ -64,8 +76,9 @@ func TestConsoleVerbose(t *testing.T) {
 		assert.Contains(t, out, want)
 	}
 	assert.True(t, strings.HasSuffix(out, sampleSummary))
-	// Evidence only for failures: one exchange each for SIG-02 and RPL-01.
-	assert.Equal(t, 2, strings.Count(out, "--- exchange"))
+	assert.Contains(t, out, "                      revhook replay --report report.json SIG-02 --exchange 1\n")
+	// Evidence only for requirements not met: SIG-02, RPL-01 and blocked SIG-03.
+	assert.Equal(t, 3, strings.Count(out, "--- exchange"))
 }
 
 func TestConsoleSummaryLines(t *testing.T) {
@@ -79,8 +92,9 @@ func TestConsoleSummaryLines(t *testing.T) {
 		r    *Report
 		want string
 	}{
-		{"pass with INFO met", pass, "INFO  SEC-01  INFO    https (met)\nverdict: PASS — 2 passed, 0 failed (MUST), 0 warnings, 0 skipped in 0.25s\n"},
-		{"zero requirements", &Report{}, "no requirement selected\nverdict: PASS — 0 passed, 0 failed (MUST), 0 warnings, 0 skipped in 0.00s\n"},
+		{"pass with INFO met", pass, "INFO  SEC-01  INFO    https (met)\nverdict: PASS — 2 passed, 0 failed (MUST), 0 warnings, 0 INFO not met, 0 blocked, 0 skipped in 0.25s\n"},
+		{"zero requirements", &Report{}, "no requirement selected\nverdict: PASS — 0 passed, 0 failed (MUST), 0 warnings, 0 INFO not met, 0 blocked, 0 skipped in 0.00s\n"},
+		{"interrupted", &Report{Interrupted: true, Verdict: VerdictFail}, "verdict: FAIL (INTERRUPTED, partial) — 0 passed, 0 failed (MUST), 0 warnings, 0 INFO not met, 0 blocked, 0 skipped in 0.00s\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,8 +129,9 @@ func TestConsoleColour(t *testing.T) {
 	assert.False(t, useColor((*os.File)(nil)))
 
 	c := console{color: true}
-	assert.Equal(t, "\x1b[1m\x1b[31mFAIL\x1b[0m", c.badge(BadgeFail))
-	assert.Equal(t, "PASS", console{}.badge(BadgePass))
+	assert.Equal(t, "\x1b[1m\x1b[31mFAIL \x1b[0m", c.badge(BadgeFail))
+	assert.Equal(t, "\x1b[1m\x1b[35mBLOCK\x1b[0m", c.badge(BadgeBlock), "blocked is never painted like a pass")
+	assert.Equal(t, "PASS ", console{}.badge(BadgePass))
 
 	// A terminal, when the machine has one to open.
 	tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0)
@@ -131,4 +146,12 @@ func TestConsoleColour(t *testing.T) {
 	assert.True(t, useColor(tty))
 	t.Setenv("NO_COLOR", "1")
 	assert.False(t, useColor(tty))
+}
+
+func TestConsoleInterruptedComesFirst(t *testing.T) {
+	r := sampleReport()
+	r.Interrupted = true
+	out := consoleOf(r, Quiet)
+	assert.True(t, strings.HasPrefix(out, interruptedText+"\n"), out)
+	assert.Contains(t, out, "(INTERRUPTED, partial)")
 }

@@ -28,9 +28,20 @@ type htmlPage struct {
 	Encoding     string
 	Duration     string
 	Schema       string
-	Tally        tally
+	RunID        string
+	Seed         int64
+	Interrupted  string // the warning, empty when the run finished
+	Total        int
+	Counts       []htmlCount
 	Groups       []htmlGroup
-	Failures     []htmlReq
+	Failures     []htmlReq // root failures, with their evidence
+	Blocked      []htmlReq // blocked requirements, apart
+}
+
+// htmlCount is one summary card.
+type htmlCount struct {
+	Key, Label, Class string
+	N                 int
 }
 
 type htmlGroup struct {
@@ -41,6 +52,7 @@ type htmlGroup struct {
 
 type htmlReq struct {
 	ID, Level, Title, Reason string
+	BlockedBy, Note          string
 	Status                   string
 	Badge, BadgeClass        string
 	Anchor                   string
@@ -64,6 +76,7 @@ type htmlExchange struct {
 	ResponseHeaders    []htmlHeader
 	ResponseBody       string
 	Reproduce          string
+	Replay             string
 	HasResponseDetails bool
 }
 
@@ -72,7 +85,10 @@ type htmlHeader struct{ Name, Value string }
 // writeHTML renders the report as a single HTML page for a compliance ticket.
 func writeHTML(w io.Writer, r *Report) error {
 	tmpl, err := template.New("report").
-		Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).
+		Funcs(template.FuncMap{
+			"inc":  func(i int) int { return i + 1 },
+			"join": func(s []string) string { return strings.Join(s, ", ") },
+		}).
 		Parse(htmlTemplate)
 	if err != nil {
 		return fmt.Errorf("parsing html template: %w", err)
@@ -81,7 +97,7 @@ func writeHTML(w io.Writer, r *Report) error {
 }
 
 func buildHTMLPage(r *Report) htmlPage {
-	t := countOutcomes(r.Requirements)
+	t := r.Summary
 	verdict := verdictWord(r.Verdict)
 	class := "unknown"
 	switch r.Verdict {
@@ -94,13 +110,18 @@ func buildHTMLPage(r *Report) htmlPage {
 	switch {
 	case len(r.Requirements) == 0:
 		headline = "No requirement was selected for this run."
-	case r.Verdict == VerdictFail:
+	case r.Verdict == VerdictFail && t.FailedMust > 0:
 		headline = plural(t.FailedMust, "MUST requirement", "MUST requirements") + " not met: the receiver does not conform."
+	case r.Verdict == VerdictFail:
+		headline = "MUST requirements could not be observed: the receiver is not shown to conform."
 	default:
 		headline = "Every MUST requirement that ran was met."
 		if t.Warnings > 0 {
 			headline += " " + plural(t.Warnings, "SHOULD requirement was", "SHOULD requirements were") + " not met."
 		}
+	}
+	if t.Blocked > 0 {
+		headline += " " + plural(t.Blocked, "requirement was", "requirements were") + " blocked by those failures."
 	}
 	tool := strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version)
 	page := htmlPage{
@@ -114,19 +135,35 @@ func buildHTMLPage(r *Report) htmlPage {
 		Encoding:     encodingText(r.Target),
 		Duration:     formatDuration(r.DurationMS),
 		Schema:       r.Schema,
-		Tally:        t,
+		RunID:        r.RunID,
+		Seed:         r.Seed,
+		Total:        t.Total,
+	}
+	if r.Interrupted {
+		page.Interrupted = interruptedText
+	}
+	classes := map[string]string{"passed": "pass", "failed_must": "fail", "warnings": "warn",
+		"info_not_met": "info", "blocked": "block", "skipped": "skip"}
+	for _, c := range counts(t) {
+		page.Counts = append(page.Counts, htmlCount{Key: c.Key, Label: c.Header, Class: classes[c.Key], N: c.N})
 	}
 	for _, g := range groupRequirements(r.Requirements) {
 		hg := htmlGroup{Key: g.Key, Name: g.Name}
-		gt := countOutcomes(g.Requirements)
+		gt := summarize(g.Requirements)
 		hg.Counts = fmt.Sprintf("%d of %d passed", gt.Passed, gt.Total)
+		if gt.Blocked > 0 {
+			hg.Counts += fmt.Sprintf(", %d blocked", gt.Blocked)
+		}
 		for _, q := range g.Requirements {
 			hg.Requirements = append(hg.Requirements, buildHTMLReq(q))
 		}
 		page.Groups = append(page.Groups, hg)
 	}
-	for _, q := range failures(r.Requirements) {
+	for _, q := range rootFailures(r.Requirements) {
 		page.Failures = append(page.Failures, buildHTMLReq(q))
+	}
+	for _, q := range blockedReqs(r.Requirements) {
+		page.Blocked = append(page.Blocked, buildHTMLReq(q))
 	}
 	return page
 }
@@ -138,6 +175,7 @@ func buildHTMLReq(q Requirement) htmlReq {
 		Level:      q.Level,
 		Title:      oneLine(q.Title),
 		Reason:     oneLine(q.Reason),
+		Note:       oneLine(q.Note),
 		Status:     q.Status,
 		Badge:      b,
 		BadgeClass: strings.ToLower(b),
@@ -146,10 +184,15 @@ func buildHTMLReq(q Requirement) htmlReq {
 		Open:       b == BadgeFail,
 		Scenarios:  q.Scenarios,
 	}
+	if q.Blocked() {
+		h.BlockedBy = strings.Join(q.BlockedBy, ", ")
+	}
 	if b == BadgeInfo && q.Status == StatusFail {
 		h.BadgeClass = "info-miss"
 	}
-	if b == "?" || (b != BadgePass && b != BadgeFail && b != BadgeWarn && b != BadgeInfo && b != BadgeSkip) {
+	switch b {
+	case BadgePass, BadgeFail, BadgeWarn, BadgeInfo, BadgeSkip, BadgeBlock:
+	default:
 		h.BadgeClass = "unknown"
 	}
 	for _, e := range q.Evidence {
@@ -166,6 +209,7 @@ func buildHTMLReq(q Requirement) htmlReq {
 			LatencyMS:    e.Response.LatencyMS,
 			ResponseBody: truncate(e.Response.BodyPreview, previewLimit),
 			Reproduce:    strings.ToValidUTF8(e.Reproduce, "\uFFFD"),
+			Replay:       replayCommand(e),
 		}
 		if x.Method == "" {
 			x.Method = "?"

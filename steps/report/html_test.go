@@ -36,14 +36,36 @@ func TestHTMLContent(t *testing.T) {
 		{"curl", `<pre class="curl">curl -sS -X POST &#39;http://127.0.0.1:8089/&#39;`},
 		{"no exchange", "No exchange with the receiver was recorded for this requirement."},
 		{"print css", "@media print"},
+		{"headline counts blocked", "2 requirements were blocked by those failures."},
+		{"run id", `<dd class="mono" id="run-id">` + sampleRunID + `</dd>`},
+		{"seed", `<dd class="mono" id="seed">42</dd>`},
+		{"blocked row", `<tr class="req row-block" id="req-SIG-03" data-status="fail" data-level="MUST">`},
+		{"blocked badge", `<span class="badge block">BLOCK</span>`},
+		{"blocked reason", `<span class="reason">blocked by ACK-01: not observed: the correctly signed control event was not acknowledged</span>`},
+		{"blocked card", `<div class="card block" data-count="blocked"><div class="n">2</div><div class="l">Blocked</div></div>`},
+		{"blocked section", `<section class="block" id="blocked">`},
+		{"note", `<span class="note">note: failed while other scenarios ran; passed when re-run alone</span>`},
+		{"replay", `<pre class="curl">revhook replay --report report.json SIG-02 --exchange 1</pre>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			assert.Contains(t, page, tt.want)
 		})
 	}
-	assert.Equal(t, 7, strings.Count(page, `<tr class="req `), "one row per requirement")
-	assert.Equal(t, 4, strings.Count(page, `<details class="evidence"`), "one evidence block per failure")
+	assert.Equal(t, 10, strings.Count(page, `<tr class="req `), "one row per requirement")
+	assert.Equal(t, 6, strings.Count(page, `<details class="evidence"`), "one evidence block per requirement not met")
+	evidence, blocked, _ := strings.Cut(page[strings.Index(page, `<section class="block" id="evidence">`):], `<section class="block" id="blocked">`)
+	assert.NotContains(t, evidence, "evidence-sig-03", "blocked requirements are apart from root failures")
+	assert.Contains(t, blocked, `id="evidence-sig-03"`)
+	assert.Contains(t, blocked, `id="evidence-ver-04"`)
+	assert.NotContains(t, page, `id="interrupted"`)
+
+	r := sampleReport()
+	r.Interrupted = true
+	r.Requirements[7].Scenarios = []Scenario{{Name: "No signature header", Status: StatusFail, BlockedBy: []string{"ACK-01"}, Reason: "not observed", Note: "n"}}
+	page = written(t, FormatHTML, r)
+	assert.Contains(t, page, `<p class="interrupted" id="interrupted">`+interruptedText+`</p>`)
+	assert.Contains(t, page, `No signature header — blocked by ACK-01 — not observed — note: n</li>`)
 }
 
 func TestHTMLIsSelfContained(t *testing.T) {

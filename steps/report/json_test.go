@@ -57,11 +57,15 @@ func TestJSONContract(t *testing.T) {
 	assert.Equal(t, "2026-11-23T10:00:00Z", doc["started_at"])
 	assert.EqualValues(t, 1234, doc["duration_ms"])
 	assert.Equal(t, "fail", doc["verdict"])
-	assert.Equal(t, map[string]any{"total": 7.0, "passed": 2.0, "failed": 4.0, "skipped": 1.0}, doc["summary"])
+	assert.Equal(t, map[string]any{"total": 10.0, "passed": 3.0, "failed": 6.0, "skipped": 1.0,
+		"failed_must": 2.0, "warnings": 1.0, "info_not_met": 1.0, "blocked": 2.0}, doc["summary"])
+	assert.Equal(t, sampleRunID, doc["run_id"])
+	assert.EqualValues(t, 42, doc["seed"])
+	assert.NotContains(t, doc, "interrupted", "omitted when the run finished")
 
 	reqs, ok := doc["requirements"].([]any)
 	require.True(t, ok)
-	require.Len(t, reqs, 7)
+	require.Len(t, reqs, 10)
 	sig := reqs[1].(map[string]any)
 	assert.Equal(t, "SIG-02", sig["id"])
 	assert.Equal(t, "MUST", sig["level"])
@@ -85,6 +89,10 @@ func TestJSONContract(t *testing.T) {
 	assert.Equal(t, "SHOULD", rpl["level"])
 	assert.Equal(t, "fail", rpl["status"], "a SHOULD not met is status fail")
 	assert.Equal(t, "skip", reqs[4].(map[string]any)["status"])
+	blocked := reqs[7].(map[string]any)
+	assert.Equal(t, "fail", blocked["status"], "a blocked requirement is not met")
+	assert.Equal(t, []any{"ACK-01"}, blocked["blocked_by"])
+	assert.Equal(t, "failed while other scenarios ran; passed when re-run alone", reqs[9].(map[string]any)["note"])
 }
 
 func TestJSONRoundTrip(t *testing.T) {

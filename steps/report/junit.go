@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -44,6 +45,7 @@ type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure"`
+	Error     *junitFailure `xml:"error"`
 	Skipped   *junitSkipped `xml:"skipped"`
 	SystemOut *junitText    `xml:"system-out"`
 }
@@ -65,9 +67,12 @@ type junitSkipped struct {
 }
 
 // writeJUnit renders one <testsuite> with one <testcase> per requirement.
-// Only MUST failures are <failure>s: a SHOULD or INFO requirement that was
-// not met is a passing test case with a <system-out> note, so CI gates on
-// exactly what the verdict gates on.
+// Only MUST root failures are <failure>s and blocked MUSTs <error>s (the
+// check could not run: an error, not a pass): a SHOULD or INFO requirement
+// that was not met, blocked or not, is a passing test case with a
+// <system-out> note, so CI gates on exactly what the verdict gates on. The
+// suite's properties carry the run id, seed and the summary counts every
+// format shows.
 func writeJUnit(w io.Writer, r *Report) error {
 	suite := junitSuite{
 		Name:        junitSuiteName,
@@ -77,8 +82,17 @@ func writeJUnit(w io.Writer, r *Report) error {
 			{Name: "target.encoding", Value: encodingText(r.Target)},
 			{Name: "tool", Value: strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version)},
 			{Name: "verdict", Value: r.Verdict},
+			{Name: "run_id", Value: r.RunID},
+			{Name: "seed", Value: strconv.FormatInt(r.Seed, 10)},
 		},
 	}
+	if r.Interrupted {
+		suite.Properties = append(suite.Properties, junitProperty{Name: "interrupted", Value: "true: " + interruptedText})
+	}
+	for _, c := range counts(r.Summary) {
+		suite.Properties = append(suite.Properties, junitProperty{Name: "summary." + c.Key, Value: strconv.Itoa(c.N)})
+	}
+	suite.Properties = append(suite.Properties, junitProperty{Name: "summary.failed", Value: strconv.Itoa(r.Summary.Failed)})
 	if !r.StartedAt.IsZero() {
 		suite.Timestamp = r.StartedAt.UTC().Format("2006-01-02T15:04:05")
 	}
@@ -89,6 +103,17 @@ func writeJUnit(w io.Writer, r *Report) error {
 			Time:      seconds(q.DurationMS),
 		}
 		switch Badge(q) {
+		case BadgeBlock:
+			if q.Level == LevelMust {
+				c.Error = &junitFailure{
+					Message: reasonText(q),
+					Type:    "blocked",
+					Text:    xmlSafe(junitEvidence(q)),
+				}
+				suite.Errors++
+				break
+			}
+			c.SystemOut = systemOut("BLOCK: " + q.Level + " requirement not observed (not met, reported only): " + reasonText(q) + "\n\n" + junitEvidence(q))
 		case BadgeFail:
 			c.Failure = &junitFailure{
 				Message: oneLine(q.Reason),
@@ -102,7 +127,11 @@ func writeJUnit(w io.Writer, r *Report) error {
 			if q.Status == StatusFail {
 				c.SystemOut = systemOut("INFO: not met (reported only): " + oneLine(q.Reason) + "\n\n" + junitEvidence(q))
 			} else {
-				c.SystemOut = systemOut("INFO: met" + suffix(": ", oneLine(q.Reason)))
+				c.SystemOut = systemOut("INFO: met" + suffix(": ", oneLine(q.Reason)) + suffix("\nNote: ", oneLine(q.Note)))
+			}
+		case BadgePass:
+			if q.Note != "" {
+				c.SystemOut = systemOut("PASS, with a note: " + oneLine(q.Note))
 			}
 		case BadgeSkip:
 			c.Skipped = &junitSkipped{Message: oneLine(q.Reason)}
@@ -136,8 +165,14 @@ func writeJUnit(w io.Writer, r *Report) error {
 func junitEvidence(q Requirement) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %s\n", q.Level, q.ID, oneLine(q.Title))
+	if q.Blocked() {
+		fmt.Fprintf(&b, "Blocked by: %s (the check could not be observed)\n", strings.Join(q.BlockedBy, ", "))
+	}
 	if q.Reason != "" {
 		fmt.Fprintf(&b, "Reason: %s\n", oneLine(q.Reason))
+	}
+	if q.Note != "" {
+		fmt.Fprintf(&b, "Note: %s\n", oneLine(q.Note))
 	}
 	if len(q.Evidence) == 0 {
 		b.WriteString("No exchange recorded.\n")

@@ -33,6 +33,11 @@ type parsedJUnit struct {
 				Type    string `xml:"type,attr"`
 				Text    string `xml:",chardata"`
 			} `xml:"failure"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"error"`
 			Skipped *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"skipped"`
@@ -55,10 +60,10 @@ func TestJUnitSuiteAndCounts(t *testing.T) {
 	require.Len(t, doc.Suites, 1)
 	s := doc.Suites[0]
 	assert.Equal(t, "revhook conformance", s.Name)
-	assert.Equal(t, 7, s.Tests)
-	assert.Equal(t, 7, doc.Tests)
-	assert.Equal(t, 2, s.Failures, "only the two MUST failures are <failure>s")
-	assert.Equal(t, 0, s.Errors)
+	assert.Equal(t, 10, s.Tests)
+	assert.Equal(t, 10, doc.Tests)
+	assert.Equal(t, 2, s.Failures, "only the two MUST root failures are <failure>s")
+	assert.Equal(t, 1, s.Errors, "the blocked MUST is an <error>")
 	assert.Equal(t, 1, s.Skipped)
 	assert.Equal(t, "1.234", s.Time)
 	props := map[string]string{}
@@ -69,18 +74,27 @@ func TestJUnitSuiteAndCounts(t *testing.T) {
 	assert.Equal(t, "hex (detected)", props["target.encoding"])
 	assert.Equal(t, "revhook v0.1.0", props["tool"])
 	assert.Equal(t, "fail", props["verdict"])
+	assert.Equal(t, sampleRunID, props["run_id"])
+	assert.Equal(t, "42", props["seed"])
+	assert.Equal(t, "2", props["summary.blocked"])
+	assert.Equal(t, "6", props["summary.failed"])
+	assert.NotContains(t, props, "interrupted")
 
 	// Counts agree with the cases themselves.
-	var failures, skipped int
+	var failures, errs, skipped int
 	for _, c := range s.Cases {
 		if c.Failure != nil {
 			failures++
+		}
+		if c.Error != nil {
+			errs++
 		}
 		if c.Skipped != nil {
 			skipped++
 		}
 	}
 	assert.Equal(t, s.Failures, failures)
+	assert.Equal(t, s.Errors, errs)
 	assert.Equal(t, s.Skipped, skipped)
 	assert.Len(t, s.Cases, s.Tests)
 }
@@ -88,11 +102,11 @@ func TestJUnitSuiteAndCounts(t *testing.T) {
 func TestJUnitCases(t *testing.T) {
 	doc := parseJUnit(t, sampleReport())
 	cases := doc.Suites[0].Cases
-	require.Len(t, cases, 7)
+	require.Len(t, cases, 10)
 	tests := []struct {
 		i                    int
 		classname, name      string
-		failure, skip        bool
+		failure, skip, err   bool
 		systemOut            string
 		failureContains      []string
 		failureMessage, time string
@@ -109,6 +123,13 @@ func TestJUnitCases(t *testing.T) {
 		{i: 4, classname: "ROB", name: "ROB-03 A method other than POST gets 405", skip: true, time: "0.000"},
 		{i: 5, classname: "SEC", name: "SEC-01 The endpoint is served over HTTPS", systemOut: "INFO: not met (reported only): plain http", time: "0.000"},
 		{i: 6, classname: "FWD", name: "FWD-01 An unknown event type is acknowledged | not 5xx", time: "0.005"},
+		{i: 7, classname: "SIG", name: "SIG-03 An event without X-DevRev-Signature is refused", err: true, time: "3.002",
+			failureMessage:  "blocked by ACK-01: not observed: the correctly signed control event was not acknowledged",
+			failureContains: []string{"Blocked by: ACK-01", "< error after 3000ms: timeout"}},
+		{i: 8, classname: "VER", name: "VER-04 A verify event with a bad signature is not answered with the challenge", time: "0.000",
+			systemOut: "BLOCK: SHOULD requirement not observed (not met, reported only): blocked by VER-02: not observed"},
+		{i: 9, classname: "DUP", name: "DUP-01 A duplicate delivery is acknowledged with 2xx", time: "0.009",
+			systemOut: "PASS, with a note: failed while other scenarios ran; passed when re-run alone"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,6 +139,14 @@ func TestJUnitCases(t *testing.T) {
 			assert.Equal(t, tt.time, c.Time)
 			assert.Equal(t, tt.failure, c.Failure != nil, "failure")
 			assert.Equal(t, tt.skip, c.Skipped != nil, "skipped")
+			assert.Equal(t, tt.err, c.Error != nil, "error")
+			if tt.err {
+				assert.Equal(t, tt.failureMessage, c.Error.Message)
+				assert.Equal(t, "blocked", c.Error.Type)
+				for _, s := range tt.failureContains {
+					assert.Contains(t, c.Error.Text, s)
+				}
+			}
 			if tt.failure {
 				assert.Equal(t, tt.failureMessage, c.Failure.Message)
 				assert.Equal(t, "MUST", c.Failure.Type)

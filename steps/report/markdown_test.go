@@ -15,12 +15,20 @@ func TestMarkdownContent(t *testing.T) {
 	md := written(t, FormatMarkdown, sampleReport())
 	tests := []struct{ name, want string }{
 		{"title", "# Webhook receiver conformance report\n"},
-		{"verdict", "**Verdict: FAIL** — 2 MUST requirements not met."},
+		{"verdict", "**Verdict: FAIL** — 2 MUST requirements not met, 2 requirements blocked, 1 warning."},
+		{"run id", "| Run ID | `" + sampleRunID + "` |"},
+		{"seed", "| Seed | 42 |"},
+		{"blocked row", "| SIG-03 | MUST | **BLOCK** | An event without X-DevRev-Signature is refused — [blocked by ACK-01: not observed: the correctly signed control event was not acknowledged](#evidence-sig-03) |"},
+		{"blocked should", "| VER-04 | SHOULD | **BLOCK** |"},
+		{"note", "| DUP-01 | MUST | PASS | A duplicate delivery is acknowledged with 2xx — _note: failed while other scenarios ran; passed when re-run alone_ |"},
+		{"blocked section", "## Blocked requirements\n"},
+		{"blocked heading", "### BLOCK SIG-03 — An event without X-DevRev-Signature is refused\n\n- Level: MUST\n- Blocked by: ACK-01"},
+		{"replay", "```sh\nrevhook replay --report report.json SIG-02 --exchange 1\n```"},
 		{"target", "| Target | `http://127.0.0.1:8089/` |"},
 		{"encoding", "| Signature encoding | hex (detected) |"},
 		{"date", "| Date | 2026-11-23 10:00:00 UTC |"},
 		{"tool", "| Tool | revhook v0.1.0 |"},
-		{"summary", "| 7 | 2 | 2 | 1 | 1 | 1 |"},
+		{"summary", "| 10 | 3 | 2 | 1 | 1 | 2 | 1 |"},
 		{"group heading", "### SIG — Signature verification\n"},
 		{"pass row", "| VER-01 | MUST | PASS | A signed verify event gets 200 and the challenge back |"},
 		{"fail row links evidence", "| SIG-02 | MUST | **FAIL** | An event with a wrong signature is refused — [receiver answered 200 to an event signed with a wrong key](#evidence-sig-02) |"},
@@ -41,6 +49,10 @@ func TestMarkdownContent(t *testing.T) {
 		})
 	}
 	assert.NotContains(t, md, "### PASS", "passes have no evidence section")
+	roots, blocked, ok := strings.Cut(md, "## Blocked requirements")
+	assert.True(t, ok)
+	assert.NotContains(t, roots, "### BLOCK", "blocked requirements are apart from root failures")
+	assert.NotContains(t, blocked, "### FAIL")
 }
 
 func TestMarkdownEscaping(t *testing.T) {
@@ -72,7 +84,8 @@ func TestMarkdownZeroRequirements(t *testing.T) {
 	md := written(t, FormatMarkdown, &Report{})
 	assert.Contains(t, md, "**Verdict: PASS**")
 	assert.Contains(t, md, "No requirement was selected.")
-	assert.Contains(t, md, "No requirement failed.")
+	assert.Contains(t, md, "No requirement failed for a reason of its own.")
+	assert.NotContains(t, md, "## Blocked requirements")
 	assert.Contains(t, md, "| Target | — |")
 	assert.Contains(t, md, "| Date | unknown |")
 }

@@ -18,7 +18,7 @@ const (
 	StatusSkip = "skip"
 )
 
-// Levels, as in PROTOCOL.md §2.
+// Levels, as in docs/protocol.md §2.
 const (
 	LevelMust   = "MUST"
 	LevelShould = "SHOULD"
@@ -176,29 +176,46 @@ type Response struct {
 
 // Finish fills Summary and Verdict from Requirements.
 func (r *Report) Finish() {
-	r.Summary = Summary{Total: len(r.Requirements)}
-	r.Verdict = VerdictPass
-	for _, q := range r.Requirements {
-		switch q.Status {
-		case StatusPass:
-			r.Summary.Passed++
-		case StatusFail:
-			r.Summary.Failed++
-			if q.Level == LevelMust {
-				r.Verdict = VerdictFail
-			}
-			switch {
-			case q.Blocked():
-				r.Summary.Blocked++
-			case q.Level == LevelMust:
-				r.Summary.FailedMust++
-			case q.Level == LevelShould:
-				r.Summary.Warnings++
-			default:
-				r.Summary.InfoNotMet++
-			}
-		case StatusSkip:
-			r.Summary.Skipped++
+	r.Summary = summarize(r.Requirements)
+	r.Verdict = verdictOf(r.Requirements)
+}
+
+// verdictOf is fail when any MUST requirement is not met (blocked ones
+// included), otherwise pass.
+func verdictOf(reqs []Requirement) string {
+	for _, q := range reqs {
+		if q.Status == StatusFail && q.Level == LevelMust {
+			return VerdictFail
 		}
 	}
+	return VerdictPass
+}
+
+// summarize counts requirements as REPORT.md §2 defines the summary: every
+// not-met requirement in Failed; root failures by level in FailedMust,
+// Warnings and InfoNotMet; blocked ones of any level in Blocked only. An
+// unlevelled failure counts as a MUST, as Badge shows it.
+func summarize(reqs []Requirement) Summary {
+	s := Summary{Total: len(reqs)}
+	for _, q := range reqs {
+		switch q.Status {
+		case StatusPass:
+			s.Passed++
+		case StatusFail:
+			s.Failed++
+			switch {
+			case q.Blocked():
+				s.Blocked++
+			case q.Level == LevelShould:
+				s.Warnings++
+			case q.Level == LevelInfo:
+				s.InfoNotMet++
+			default:
+				s.FailedMust++
+			}
+		case StatusSkip:
+			s.Skipped++
+		}
+	}
+	return s
 }

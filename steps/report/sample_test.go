@@ -33,15 +33,23 @@ func sampleEvidence() Evidence {
 			LatencyMS:   3,
 		},
 		Reproduce: `curl -sS -X POST 'http://127.0.0.1:8089/' -H 'Content-Type: application/json' -H 'X-DevRev-Signature: 9b1c0e3f5a7d2b4c6e8f0a1b3c5d7e9f1a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d' --data-binary @- <<'EOF'` + "\n" + body + "\nEOF",
+		Replay: &Replay{Exchange: 1, Method: "POST", Variation: "wrong-key", Body: body,
+			Command: "revhook replay --report report.json SIG-02 --exchange 1"},
 	}
 }
 
+// sampleRunID is the sample reports' run id.
+const sampleRunID = "0193e4c2-7a10-7cc3-9f4e-2b8d5a61c0de"
+
 // sampleReport has one requirement of each kind the writers distinguish: a
 // pass, a MUST failure with evidence, a MUST failure without evidence, a
-// SHOULD miss, an INFO miss, an INFO pass and a skip.
+// SHOULD miss, an INFO miss, a skip, a blocked MUST, a blocked SHOULD and a
+// pass with a note.
 func sampleReport() *Report {
 	r := &Report{
 		Schema:     Schema,
+		RunID:      sampleRunID,
+		Seed:       42,
 		Tool:       Tool{Name: "revhook", Version: "v0.1.0"},
 		Target:     Target{URL: "http://127.0.0.1:8089/", Encoding: "hex", EncodingDetected: true},
 		StartedAt:  sampleStart(),
@@ -61,13 +69,21 @@ func sampleReport() *Report {
 			{ID: "SEC-01", Level: LevelInfo, Title: "The endpoint is served over HTTPS", Status: StatusFail, DurationMS: 0,
 				Reason: "plain http (expected on loopback in development)"},
 			{ID: "FWD-01", Level: LevelMust, Title: "An unknown event type is acknowledged | not 5xx", Status: StatusPass, DurationMS: 5, Group: "FWD"},
+			{ID: "SIG-03", Level: LevelMust, Title: "An event without X-DevRev-Signature is refused", Status: StatusFail, DurationMS: 3002,
+				Reason: "not observed: the correctly signed control event was not acknowledged", BlockedBy: []string{"ACK-01"},
+				Evidence: []Evidence{{Scenario: "No signature header", Note: "control: the same event, correctly signed",
+					Request: Request{Method: "POST", URL: "http://127.0.0.1:8089/"}, Response: Response{Error: "timeout", LatencyMS: 3000}}}},
+			{ID: "VER-04", Level: LevelShould, Title: "A verify event with a bad signature is not answered with the challenge", Status: StatusFail,
+				Reason: "not observed: the control verify was not answered", BlockedBy: []string{"VER-02"}},
+			{ID: "DUP-01", Level: LevelMust, Title: "A duplicate delivery is acknowledged with 2xx", Status: StatusPass, DurationMS: 9,
+				Note: "failed while other scenarios ran; passed when re-run alone"},
 		},
 	}
 	r.Finish()
 	return r
 }
 
-// fullReport is a whole-catalogue run (PROTOCOL.md §2) with a few failures,
+// fullReport is a whole-catalogue run (docs/protocol.md §2) with a few failures,
 // as a user would see it; used for the rendered screenshot.
 func fullReport(fail bool) *Report {
 	cat := []struct{ id, level, title string }{

@@ -17,6 +17,9 @@ const (
 	FormatJUnit    = "junit"
 	FormatMarkdown = "markdown"
 	FormatHTML     = "html"
+	// FormatMarkdownSummary is a PR-comment-sized Markdown summary, never
+	// longer than SummaryLimit characters.
+	FormatMarkdownSummary = "markdown-summary"
 )
 
 // Display badges: what a requirement's outcome is called in the console,
@@ -27,6 +30,10 @@ const (
 	BadgeWarn = "WARN" // a SHOULD requirement not met
 	BadgeInfo = "INFO" // an INFO requirement, met or not
 	BadgeSkip = "SKIP"
+	// BadgeBlock marks a requirement of any level that could not be observed
+	// because others failed (Requirement.Blocked): not met, and never shown
+	// like a pass.
+	BadgeBlock = "BLOCK"
 )
 
 // previewLimit bounds the body previews the human-readable writers print;
@@ -35,7 +42,7 @@ const previewLimit = 4096
 
 // Formats lists the file formats Write understands, in a stable order.
 func Formats() []string {
-	return []string{FormatJSON, FormatJUnit, FormatMarkdown, FormatHTML}
+	return []string{FormatJSON, FormatJUnit, FormatMarkdown, FormatMarkdownSummary, FormatHTML}
 }
 
 // Write renders r in the named format (one of Formats) to w.
@@ -54,6 +61,8 @@ func Write(w io.Writer, format string, r *Report) error {
 		write = writeMarkdown
 	case FormatHTML:
 		write = writeHTML
+	case FormatMarkdownSummary:
+		write = writeMarkdownSummary
 	default:
 		return fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
 	}
@@ -93,8 +102,11 @@ func normalize(r *Report) *Report {
 		}
 		c.Requirements[i] = q
 	}
+	// The summary is derived data: recomputing it here keeps every format's
+	// counts equal, whatever the runner filled in.
+	c.Summary = summarize(c.Requirements)
 	if c.Verdict == "" {
-		c.Finish()
+		c.Verdict = verdictOf(c.Requirements)
 	}
 	return &c
 }
@@ -109,7 +121,7 @@ func GroupOf(id string) string {
 }
 
 // GroupName returns a readable name for a group ("Signature verification"
-// for "SIG"), or the group itself when it is not one of PROTOCOL.md §2.
+// for "SIG"), or the group itself when it is not one of docs/protocol.md §2.
 func GroupName(group string) string {
 	switch group {
 	case "VER":
@@ -136,11 +148,14 @@ func GroupName(group string) string {
 }
 
 // Badge returns how a requirement's outcome is displayed: PASS, FAIL, WARN
-// (a failed SHOULD), INFO (any INFO requirement that ran) or SKIP.
+// (a failed SHOULD), INFO (any INFO requirement that ran), BLOCK (not met
+// because others failed, whatever the level) or SKIP.
 func Badge(q Requirement) string {
 	switch {
 	case q.Status == StatusSkip:
 		return BadgeSkip
+	case q.Blocked():
+		return BadgeBlock
 	case q.Level == LevelInfo:
 		return BadgeInfo
 	case q.Status == StatusPass:
@@ -184,44 +199,104 @@ func groupRequirements(reqs []Requirement) []group {
 	return out
 }
 
-// tally counts outcomes the way the human-readable reports present them.
-type tally struct {
-	Total, Passed, FailedMust, Warnings, InfoNotMet, Skipped int
-}
-
-func countOutcomes(reqs []Requirement) tally {
-	t := tally{Total: len(reqs)}
-	for _, q := range reqs {
-		switch Badge(q) {
-		case BadgePass:
-			t.Passed++
-		case BadgeFail:
-			t.FailedMust++
-		case BadgeWarn:
-			t.Warnings++
-		case BadgeSkip:
-			t.Skipped++
-		case BadgeInfo:
-			if q.Status == StatusFail {
-				t.InfoNotMet++
-			} else {
-				t.Passed++
-			}
-		}
-	}
-	return t
-}
-
-// failures returns the requirements whose status is fail, whatever the level.
-func failures(reqs []Requirement) []Requirement {
+// rootFailures returns the requirements not met for a reason of their own
+// (not blocked), whatever the level.
+func rootFailures(reqs []Requirement) []Requirement {
 	var out []Requirement
 	for _, q := range reqs {
-		if q.Status == StatusFail {
+		if q.Status == StatusFail && !q.Blocked() {
 			out = append(out, q)
 		}
 	}
 	return out
 }
+
+// blockedReqs returns the requirements that could not be observed because
+// others failed.
+func blockedReqs(reqs []Requirement) []Requirement {
+	var out []Requirement
+	for _, q := range reqs {
+		if q.Blocked() {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// blockedText says which requirements blocked q: "blocked by SIG-01, ACK-01".
+func blockedText(q Requirement) string {
+	return "blocked by " + strings.Join(q.BlockedBy, ", ")
+}
+
+// reasonText is q's reason on one line, with what blocked it when blocked.
+func reasonText(q Requirement) string {
+	reason := oneLine(q.Reason)
+	if q.Blocked() {
+		if reason == "" {
+			return blockedText(q)
+		}
+		return blockedText(q) + ": " + reason
+	}
+	return reason
+}
+
+// count is one of the summary counts every format prints, in this order.
+type count struct {
+	Key    string // the JSON summary field
+	Header string // a table header or card label
+	N      int
+}
+
+// Phrase is the count in a sentence: "2 passed", "1 warning".
+func (c count) Phrase() string {
+	switch c.Key {
+	case "warnings":
+		return plural(c.N, "warning", "warnings")
+	case "failed_must":
+		return fmt.Sprintf("%d failed (MUST)", c.N)
+	case "info_not_met":
+		return fmt.Sprintf("%d INFO not met", c.N)
+	}
+	return fmt.Sprintf("%d %s", c.N, strings.ToLower(c.Header))
+}
+
+// counts lists the summary counts every format shows (REPORT.md §2): the
+// same keys, labels and numbers in the console, JUnit, Markdown and HTML.
+func counts(s Summary) []count {
+	return []count{
+		{"passed", "Passed", s.Passed},
+		{"failed_must", "Failed (MUST)", s.FailedMust},
+		{"warnings", "Warnings (SHOULD)", s.Warnings},
+		{"info_not_met", "INFO not met", s.InfoNotMet},
+		{"blocked", "Blocked", s.Blocked},
+		{"skipped", "Skipped", s.Skipped},
+	}
+}
+
+// countPhrases is the counts as a sentence: "2 passed, 1 failed (MUST), …".
+func countPhrases(s Summary) string {
+	var parts []string
+	for _, c := range counts(s) {
+		parts = append(parts, c.Phrase())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// runText identifies the run: "run 0193… · seed 42", or "" when the report
+// carries neither.
+func runText(r *Report) string {
+	if r.RunID == "" && r.Seed == 0 {
+		return ""
+	}
+	id := r.RunID
+	if id == "" {
+		id = "unknown"
+	}
+	return fmt.Sprintf("run %s · seed %d", id, r.Seed)
+}
+
+// interruptedText is the warning every format shows for an interrupted run.
+const interruptedText = "INTERRUPTED: the run was stopped before it finished; these results are partial"
 
 // sortedKeys returns a map's keys in a stable order.
 func sortedKeys(m map[string]string) []string {
@@ -266,8 +341,12 @@ func formatDate(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// encodingText describes the signature encoding and how it was chosen.
+// encodingText describes the signature encoding and how it was chosen: the
+// harness's own words (Detection) when it has them.
 func encodingText(t Target) string {
+	if t.Detection != "" {
+		return oneLine(t.Detection)
+	}
 	enc := t.Encoding
 	if enc == "" {
 		enc = "unknown"
@@ -299,11 +378,17 @@ func evidenceText(e Evidence) string {
 	if e.Reproduce != "" {
 		fmt.Fprintf(&b, "\nReproduce:\n%s\n", e.Reproduce)
 	}
+	if cmd := replayCommand(e); cmd != "" {
+		fmt.Fprintf(&b, "\nReplay with a fresh timestamp and signature:\n%s\n", cmd)
+	}
 	return b.String()
 }
 
 // requestText renders a request as an HTTP-like block.
-func requestText(q Request) string {
+func requestText(q Request) string { return requestTextLimit(q, previewLimit) }
+
+// requestTextLimit is requestText with the body preview cut at limit bytes.
+func requestTextLimit(q Request, limit int) string {
 	var b strings.Builder
 	method := q.Method
 	if method == "" {
@@ -311,13 +396,13 @@ func requestText(q Request) string {
 	}
 	fmt.Fprintf(&b, "> %s %s\n", method, q.URL)
 	for _, k := range sortedKeys(q.Headers) {
-		fmt.Fprintf(&b, "> %s: %s\n", k, oneLine(q.Headers[k]))
+		fmt.Fprintf(&b, "> %s: %s\n", k, truncate(oneLine(q.Headers[k]), limit))
 	}
 	if q.BodySHA256 != "" || q.BodyBytes > 0 {
 		fmt.Fprintf(&b, "> (body %d bytes, sha256 %s)\n", q.BodyBytes, q.BodySHA256)
 	}
 	if q.BodyPreview != "" {
-		b.WriteString(truncate(q.BodyPreview, previewLimit))
+		b.WriteString(truncate(q.BodyPreview, limit))
 		b.WriteString("\n")
 	}
 	return b.String()
@@ -325,7 +410,10 @@ func requestText(q Request) string {
 
 // responseText renders a response (or the error in its place) as an
 // HTTP-like block.
-func responseText(p Response) string {
+func responseText(p Response) string { return responseTextLimit(p, previewLimit) }
+
+// responseTextLimit is responseText with the body preview cut at limit bytes.
+func responseTextLimit(p Response, limit int) string {
 	var b strings.Builder
 	if p.Error != "" {
 		fmt.Fprintf(&b, "< error after %dms: %s\n", p.LatencyMS, oneLine(p.Error))
@@ -333,10 +421,10 @@ func responseText(p Response) string {
 		fmt.Fprintf(&b, "< %d (%dms)\n", p.Status, p.LatencyMS)
 	}
 	for _, k := range sortedKeys(p.Headers) {
-		fmt.Fprintf(&b, "< %s: %s\n", k, oneLine(p.Headers[k]))
+		fmt.Fprintf(&b, "< %s: %s\n", k, truncate(oneLine(p.Headers[k]), limit))
 	}
 	if p.BodyPreview != "" {
-		b.WriteString(truncate(p.BodyPreview, previewLimit))
+		b.WriteString(truncate(p.BodyPreview, limit))
 		b.WriteString("\n")
 	}
 	return b.String()

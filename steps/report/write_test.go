@@ -11,7 +11,7 @@ import (
 )
 
 func TestFormats(t *testing.T) {
-	assert.Equal(t, []string{"json", "junit", "markdown", "html"}, Formats())
+	assert.Equal(t, []string{"json", "junit", "markdown", "markdown-summary", "html"}, Formats())
 }
 
 func TestWriteRejectsUnknownFormatAndNilReport(t *testing.T) {
@@ -167,5 +167,12 @@ func TestGroupRequirementsKeepsCatalogueOrder(t *testing.T) {
 	for _, g := range groupRequirements(reqs) {
 		keys = append(keys, g.Key)
 	}
-	assert.Equal(t, []string{"VER", "SIG", "ACK", "RPL", "ROB", "SEC", "FWD"}, keys)
+	assert.Equal(t, []string{"VER", "SIG", "ACK", "RPL", "ROB", "SEC", "FWD", "DUP"}, keys)
+}
+
+func TestEncodingText(t *testing.T) {
+	assert.Equal(t, "hex (detected), key raw", encodingText(Target{Encoding: "hex", EncodingDetected: true, KeyEncoding: "raw"}))
+	assert.Equal(t, "base64 (set by --encoding)", encodingText(Target{Encoding: "base64"}))
+	assert.Equal(t, "undetermined: the receiver also accepts a wrong signature",
+		encodingText(Target{Encoding: "hex", Detection: "undetermined: the receiver\nalso accepts a wrong signature"}))
 }

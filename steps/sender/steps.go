@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,8 +27,10 @@ import (
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
+	"github.com/revhook/revhook/simulator/devrevschema"
 	"github.com/revhook/revhook/simulator/mockapi"
 	"github.com/revhook/revhook/simulator/mockapi/mocktest"
+	"github.com/revhook/revhook/simulator/webhook"
 )
 
 // scenarioTimeout bounds the real time one scenario may take.
@@ -121,6 +124,9 @@ func (w *world) call(method, path string, body any) (int, map[string]any, error)
 	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
+	if err := devrevAnswer(method, req.URL.Path, rec.Code, rec.Body.Bytes()); err != nil {
+		return rec.Code, nil, err
+	}
 	var out map[string]any
 	if rec.Body.Len() > 0 {
 		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
@@ -128,6 +134,22 @@ func (w *world) call(method, path string, body any) (int, map[string]any, error)
 		}
 	}
 	return rec.Code, out, nil
+}
+
+// devrevAnswer checks an answer of DevRev's webhooks API (/webhooks.*)
+// against DevRev's schema, so every scenario also checks the mock's API.
+func devrevAnswer(method, path string, status int, body []byte) error {
+	if !strings.HasPrefix(path, "/webhooks.") {
+		return nil
+	}
+	sch, err := devrevschema.Load()
+	if err != nil {
+		return err
+	}
+	if err := sch.ValidateResponse(method, path, status, body); err != nil {
+		return fmt.Errorf("%s %s answered %d, which DevRev's schema does not allow: %w", method, path, status, err)
+	}
+	return nil
 }
 
 func (w *world) settle() error {
@@ -368,19 +390,42 @@ func (w *world) createAnswer(code int, status string) error {
 	return nil
 }
 
-func (w *world) webhookIs(status string) error {
-	code, out, err := w.call(http.MethodGet, "/webhooks.get?id="+w.hookID, nil)
+// webhookIs checks the webhook's state in the simulator's view
+// (GET /simulator/webhooks/{id}) and that webhooks.get shows the status
+// DevRev's enum gives that state (degraded shows as active).
+func (w *world) webhookIs(state string) error {
+	code, out, err := w.call(http.MethodGet, "/simulator/webhooks/"+url.PathEscape(w.hookID), nil)
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK {
+		return fmt.Errorf("GET /simulator/webhooks answered %d: %v", code, out)
+	}
+	sim, _ := out["webhook"].(map[string]any)
+	if sim["state"] != state {
+		return fmt.Errorf("webhook is %v, want %q\n%s", sim["state"], state, w.logDump())
+	}
+	want := mockapi.APIStatus(webhook.State(state))
+	code, out, err = w.call(http.MethodGet, "/webhooks.get?id="+url.QueryEscape(w.hookID), nil)
 	if err != nil {
 		return err
 	}
 	if code != http.StatusOK {
 		return fmt.Errorf("webhooks.get answered %d: %v", code, out)
 	}
-	wh, _ := out["webhook"].(map[string]any)
-	if wh["status"] != status {
-		return fmt.Errorf("webhook is %v, want %q\n%s", wh["status"], status, w.logDump())
+	if wh, _ := out["webhook"].(map[string]any); wh["status"] != want {
+		return fmt.Errorf("webhooks.get shows status %v for a webhook %s, want %q (DevRev's enum)", wh["status"], state, want)
 	}
 	return nil
+}
+
+// webhookIsShown checks the webhook's internal state and the status
+// webhooks.get shows, as the feature spells both.
+func (w *world) webhookIsShown(state, status string) error {
+	if got := mockapi.APIStatus(webhook.State(state)); got != status {
+		return fmt.Errorf("the feature expects webhooks.get to show %q for %s; the mock shows %q", status, state, got)
+	}
+	return w.webhookIs(state)
 }
 
 // logDump renders the delivery log for failure messages.
@@ -698,6 +743,117 @@ func (w *world) sameIDAndBody(which string, n int, typ string) error {
 	return nil
 }
 
+// parseHeader reads "name: value".
+func parseHeader(h string) (name, value string, err error) {
+	name, value, ok := strings.Cut(h, ":")
+	if !ok {
+		return "", "", fmt.Errorf("header %q: want \"name: value\"", h)
+	}
+	return strings.TrimSpace(name), strings.TrimSpace(value), nil
+}
+
+// createWithHeader sends webhooks.create for the receiver with one custom
+// header and keeps the answer, whatever it is.
+func (w *world) createWithHeader(types, header string) error {
+	if w.rcv == nil {
+		return errors.New("no receiver to register")
+	}
+	name, value, err := parseHeader(header)
+	if err != nil {
+		return err
+	}
+	w.createdAt = w.fake.Now()
+	code, body, err := w.call(http.MethodPost, "/webhooks.create", map[string]any{
+		"url": w.rcv.URL, "event_types": splitList(types),
+		"headers": []map[string]string{{"name": name, "value": value}},
+	})
+	if err != nil {
+		return err
+	}
+	w.createCode, w.createBody = code, body
+	if code == http.StatusCreated {
+		wh, _ := body["webhook"].(map[string]any)
+		w.hookID, _ = wh["id"].(string)
+		w.secret, _ = wh["secret"].(string)
+	}
+	return w.settle()
+}
+
+// createRefused checks a webhooks.create answer of 400 with DevRev's
+// sub-type typ naming field.
+func (w *world) createRefused(typ, field string) error {
+	if w.createCode != http.StatusBadRequest || w.createBody["type"] != typ || w.createBody["field_name"] != field {
+		return fmt.Errorf("webhooks.create answered %d %v, want 400 %s for field %s", w.createCode, w.createBody, typ, field)
+	}
+	return nil
+}
+
+// setHeaders replaces the webhook's custom headers with one header.
+func (w *world) setHeaders(header string) error {
+	name, value, err := parseHeader(header)
+	if err != nil {
+		return err
+	}
+	return w.update(map[string]any{"headers": map[string]any{"set": []map[string]string{{"name": name, "value": value}}}})
+}
+
+// carries checks that a request carries header "name: value".
+func carries(q mocktest.Request, header string) error {
+	name, value, err := parseHeader(header)
+	if err != nil {
+		return err
+	}
+	if got := q.Header.Values(name); len(got) != 1 || got[0] != value {
+		return fmt.Errorf("%s request %s carries %s: %q, want %q", q.Type, q.ID, name, got, value)
+	}
+	return nil
+}
+
+func (w *world) allCarry(header string) error {
+	reqs := w.rcv.Requests()
+	if len(reqs) == 0 {
+		return errors.New("the receiver got no request")
+	}
+	for _, q := range reqs {
+		if err := carries(q, header); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *world) lastCarries(typ, header string) error {
+	reqs := w.rcv.Of(typ)
+	if len(reqs) == 0 {
+		return fmt.Errorf("the receiver got no %q request", typ)
+	}
+	return carries(reqs[len(reqs)-1], header)
+}
+
+// restampedVerify checks n verify requests of one verify event (same id
+// and challenge), each with its own timestamp and a signature over its own
+// bytes with the webhook's secret.
+func (w *world) restampedVerify(n int) error {
+	reqs := w.rcv.Of("verify")
+	if len(reqs) != n {
+		return fmt.Errorf("the receiver got %d verify requests, want %d", len(reqs), n)
+	}
+	stamps := map[string]bool{}
+	for i, q := range reqs {
+		if q.ID != reqs[0].ID || q.Challenge != reqs[0].Challenge {
+			return fmt.Errorf("verify request %d is another event (id %s, challenge %s)", i+1, q.ID, q.Challenge)
+		}
+		if !q.SignedWith(w.secret) {
+			return fmt.Errorf("verify request %d is not signed over its bytes with the webhook's secret", i+1)
+		}
+		if stamps[q.Timestamp] {
+			return fmt.Errorf("verify request %d repeats timestamp %s", i+1, q.Timestamp)
+		}
+		stamps[q.Timestamp] = true
+	}
+	return nil
+}
+
 // InitializeScenario registers the sender steps on a godog scenario.
 func InitializeScenario(sc *godog.ScenarioContext) {
 	// godog calls InitializeScenario once per scenario: one world each.
@@ -726,6 +882,9 @@ func InitializeScenario(sc *godog.ScenarioContext) {
 	step(`^(the receiver|the second receiver) never answers events$`, func(w *world, a []string) error { return w.neverAnswerEvents(a[0]) })
 	step(`^(the receiver|the second receiver) acknowledges events again$`, func(w *world, a []string) error { return w.acknowledgeEvents(a[0]) })
 	step(`^an active webhook subscribed to "([^"]*)"$`, func(w *world, a []string) error { return w.anActiveWebhook(a[0]) })
+	step(`^the mock re-sends the same bytes on retries$`, func(w *world, _ []string) error {
+		return w.configure(func(c *mockapi.Config) { c.SameBytesOnRetry = true })
+	})
 
 	// When
 	step(`^a webhook subscribed to "([^"]*)" is created for the receiver$`, func(w *world, a []string) error { return w.createFor(a[0]) })
@@ -737,12 +896,15 @@ func InitializeScenario(sc *godog.ScenarioContext) {
 	step(`^the webhook's url is changed to the second receiver$`, func(w *world, _ []string) error { return w.changeURL() })
 	step(`^the webhook's secret is changed to "([^"]*)"$`, func(w *world, a []string) error { return w.changeSecret(a[0]) })
 	step(`^the webhook is (deactivated|activated)$`, func(w *world, a []string) error { return w.action(a[0]) })
+	step(`^a webhook subscribed to "([^"]*)" with header "([^"]*)" is created for the receiver$`, func(w *world, a []string) error { return w.createWithHeader(a[0], a[1]) })
+	step(`^the webhook's headers are set to "([^"]*)"$`, func(w *world, a []string) error { return w.setHeaders(a[0]) })
 
 	// Then
 	step(`^the webhooks\.create answer is (\d+) with status "([^"]*)" and a secret$`, func(w *world, a []string) error { return w.createAnswer(atoi(a[0]), a[1]) })
 	step(`^the receiver got verify requests at (.+) after the create request$`, func(w *world, a []string) error { return w.verifyAt(a[0]) })
 	step(`^every request the receiver got is signed with the webhook's secret$`, func(w *world, _ []string) error { return w.allSignedWithSecret() })
 	step(`^the webhook is "([^"]*)"$`, func(w *world, a []string) error { return w.webhookIs(a[0]) })
+	step(`^the webhook is "([^"]*)" while webhooks\.get shows "([^"]*)"$`, func(w *world, a []string) error { return w.webhookIsShown(a[0], a[1]) })
 	step(`^the delivery log shows the webhook going (.+)$`, func(w *world, a []string) error { return w.transitions(a[0]) })
 	step(`^the delivery log notes "([^"]*)"$`, func(w *world, a []string) error { return w.logNotes(a[0]) })
 	step(`^the delivery log shows failed verify attempts saying "([^"]*)"$`, func(w *world, a []string) error { return w.failedVerifySaying(a[0]) })
@@ -752,6 +914,10 @@ func InitializeScenario(sc *godog.ScenarioContext) {
 	step(`^(the receiver|the second receiver) got (\d+) verify requests?$`, func(w *world, a []string) error { return w.gotN(a[0], atoi(a[1]), "verify") })
 	step(`^(the receiver|the second receiver) got (\d+) "([^"]*)" events with the same id and body$`, func(w *world, a []string) error { return w.sameIDAndBody(a[0], atoi(a[1]), a[2]) })
 	step(`^the webhook's secret is "([^"]*)"$`, func(w *world, a []string) error { return w.secretIs(a[0]) })
+	step(`^the webhooks\.create answer is 400 "([^"]*)" for field "([^"]*)"$`, func(w *world, a []string) error { return w.createRefused(a[0], a[1]) })
+	step(`^every request the receiver got carries header "([^"]*)"$`, func(w *world, a []string) error { return w.allCarry(a[0]) })
+	step(`^the receiver's last "([^"]*)" event carries header "([^"]*)"$`, func(w *world, a []string) error { return w.lastCarries(a[0], a[1]) })
+	step(`^the receiver got (\d+) verify requests of one verify event, each with its own timestamp and a valid signature$`, func(w *world, a []string) error { return w.restampedVerify(atoi(a[0])) })
 	step(`^the webhook has a new secret of (\d+) characters$`, func(w *world, a []string) error { return w.newSecret(atoi(a[0])) })
 	step(`^the receiver's last verify request is signed with "([^"]*)"$`, func(w *world, a []string) error { return w.lastVerifySignedWith(a[0]) })
 	step(`^the receiver's last verify request is signed with the webhook's secret$`, func(w *world, _ []string) error { return w.lastVerifySignedWithWebhookSecret() })

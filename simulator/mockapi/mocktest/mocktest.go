@@ -53,6 +53,10 @@ type Request struct {
 	Challenge string
 	// Signature is the X-DevRev-Signature header.
 	Signature string
+	// Timestamp is the envelope's timestamp, as sent.
+	Timestamp string
+	// Header is the request's headers (custom headers included).
+	Header http.Header
 	// Body is the raw body.
 	Body []byte
 	// Aborted reports that the sender gave up before an answer (Hang).
@@ -158,13 +162,15 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		ID        string `json:"id"`
 		WebhookID string `json:"webhook_id"`
 		Type      string `json:"type"`
+		Timestamp string `json:"timestamp"`
 		Verify    struct {
 			Challenge string `json:"challenge"`
 		} `json:"verify"`
 	}
 	_ = json.Unmarshal(body, &env)
 	q := Request{At: r.clk.Now(), Type: env.Type, ID: env.ID, WebhookID: env.WebhookID,
-		Challenge: env.Verify.Challenge, Signature: req.Header.Get(signature.Header), Body: body}
+		Challenge: env.Verify.Challenge, Signature: req.Header.Get(signature.Header), Timestamp: env.Timestamp,
+		Header: req.Header.Clone(), Body: body}
 	r.mu.Lock()
 	a := r.events
 	if env.Type == "verify" {
