@@ -49,6 +49,7 @@ func commands() []command {
 		{"receiver", "run the reference (correct) webhook receiver", runReceiver},
 		{"replay", "send an exchange recorded in a check report again, freshly stamped and signed", runReplay},
 		{"catalog", "list the conformance requirements and the event types", runCatalog},
+		{"sign", "print the X-DevRev-Signature of a body, or a signed example delivery", runSign},
 		{"completion", "print a shell completion script (bash, zsh or fish)", runCompletion},
 		{"help", "print a command's help", runHelp},
 	}

@@ -68,13 +68,14 @@ type Harness struct {
 
 	requests atomic.Int64 // requests sent
 	answers  atomic.Int64 // complete answers received
-	// silentSince is when a request first got no answer, lastAnswer when
-	// the latest answer arrived (Unix nanoseconds, 0: never).
+	// silentSince is when the latest request that got no answer was sent,
+	// lastAnswer when the latest answer arrived (Unix nanoseconds, 0: never).
 	silentSince, lastAnswer atomic.Int64
 }
 
-// Silent reports whether the receiver has answered nothing since a
-// request first went unanswered: it stopped answering.
+// Silent reports whether the receiver has answered nothing since the
+// latest unanswered request was sent: it stopped answering. (A receiver
+// that missed one request early and answered later is not silent.)
 func (h *Harness) Silent() bool {
 	s := h.silentSince.Load()
 	return s != 0 && h.lastAnswer.Load() < s

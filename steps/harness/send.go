@@ -122,9 +122,12 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	x.Latency = time.Since(start)
 	if err != nil {
 		x.Err = h.describe(ctx, err, limit)
-		now := time.Now()
-		h.silentSince.CompareAndSwap(0, now.UnixNano())
-		if h.lastAnswer.Load() < now.Add(-h.opt.Timeout).UnixNano() {
+		for s := start.UnixNano(); ; { // the latest unanswered request's start
+			if old := h.silentSince.Load(); old >= s || h.silentSince.CompareAndSwap(old, s) {
+				break
+			}
+		}
+		if h.lastAnswer.Load() < time.Now().Add(-h.opt.Timeout).UnixNano() {
 			// Nothing at all was answered for a whole deadline while this
 			// request waited: the receiver stalls, and waves of scenarios
 			// would each wait out the deadline. A receiver that is slow
