@@ -333,6 +333,10 @@ func (s *Server) deliveryResult(tk *task, webhookID string, gen uint64, r delive
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.taskWaitsLocked(tk, -1)
+	if tk.queued > 0 {
+		tk.queued--
+		s.queued--
+	}
 	h, ok := s.hooks[webhookID]
 	evID := r.Job.Event.ID
 	switch {

@@ -119,6 +119,13 @@ type Config struct {
 	// MaxWebhooks bounds how many webhooks each API style may hold; creating
 	// more answers 409 conflict.
 	MaxWebhooks int
+	// QueueLimit bounds the events queued or being delivered at once, over
+	// every trigger (DefaultQueueLimit when zero); a trigger that would pass
+	// it is refused with 429 too_many_requests and retry_after.
+	QueueLimit int
+	// ReplayKeep is how many of the latest events POST /simulator/replay
+	// can re-deliver (DefaultReplayKeep when zero).
+	ReplayKeep int
 	// Log is the delivery log; a new one of LogSize entries when nil.
 	Log *deliverylog.Log
 	// LogSize is the capacity of the log created when Log is nil.
@@ -148,6 +155,8 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	seq    atomic.Uint64 // seeds of per-trigger engines
+	// replays remembers the latest events for POST /simulator/replay.
+	replays *replayStore
 
 	mu        sync.Mutex
 	closed    bool
@@ -161,6 +170,7 @@ type Server struct {
 	revont    map[string]*revontHook
 	revOrder  []string
 	user      DevUser
+	queued    int // events queued or being delivered (Config.QueueLimit)
 }
 
 // New returns a Server configured by cfg.
@@ -221,6 +231,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxWebhooks <= 0 {
 		cfg.MaxWebhooks = DefaultMaxWebhooks
 	}
+	if cfg.QueueLimit <= 0 {
+		cfg.QueueLimit = DefaultQueueLimit
+	}
+	if cfg.ReplayKeep <= 0 {
+		cfg.ReplayKeep = DefaultReplayKeep
+	}
 	if cfg.Log == nil {
 		if cfg.LogSize <= 0 {
 			cfg.LogSize = DefaultLogSize
@@ -237,6 +253,7 @@ func New(cfg Config) (*Server, error) {
 		revont:  make(map[string]*revontHook),
 		waitsCh: make(chan struct{}),
 		tasks:   make(map[*task]struct{}),
+		replays: newReplayStore(cfg.ReplayKeep),
 	}
 	s.gen = event.NewGenerator(event.Options{Seed: cfg.Seed, Org: cfg.Org, Precision: cfg.Precision, Now: cfg.Clock.Now})
 	s.user = newDevUser(s.gen.Org())
@@ -346,6 +363,8 @@ func (s *Server) routes(path string) (route, bool) {
 		return route{[]string{http.MethodPost, http.MethodDelete}, true, s.simAPIFaults}, true
 	case "/simulator/webhooks":
 		return route{[]string{http.MethodGet}, true, s.simWebhooks}, true
+	case "/simulator/replay":
+		return route{[]string{http.MethodPost}, true, s.simReplay}, true
 	}
 	if id, ok := strings.CutPrefix(path, "/simulator/webhooks/"); ok && id != "" {
 		return route{[]string{http.MethodGet}, true, s.simWebhooks}, true
@@ -453,7 +472,7 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) *Error {
 			"GET /v1/webhooks", "POST /v1/webhooks", "DELETE /v1/webhooks/{id}",
 			"POST /simulator/events", "GET /simulator/deliveries", "POST /simulator/faults",
 			"POST /simulator/api-faults", "DELETE /simulator/api-faults",
-			"GET /simulator/webhooks", "GET /simulator/webhooks/{id}",
+			"GET /simulator/webhooks", "GET /simulator/webhooks/{id}", "POST /simulator/replay",
 		},
 	})
 	return nil
