@@ -45,6 +45,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sameBytes := fs.Bool("same-bytes-on-retry", false, "re-send the first attempt's bytes (timestamp and signature) on every retry of an event or verify request; by default each attempt carries its own")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate on https receivers")
 	quiet := fs.Bool("quiet", false, "do not print a line per attempt and transition")
+	queueLimit := fs.Int("queue-limit", mockapi.DefaultQueueLimit, "events queued or being delivered at once, over every trigger; a trigger beyond it is refused with 429 too_many_requests")
+	readyFile := fs.String("ready-file", "", "write the base URL to this file once the listener is up (removed on exit), for CI scripts")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -67,6 +69,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return usageErr(stderr, "serve", "--log-size must be 1 to 10000000, got %d", *logSize)
 	case *concurrency < 1 || *concurrency > 10_000:
 		return usageErr(stderr, "serve", "--concurrency must be 1 to 10000, got %d", *concurrency)
+	case *queueLimit < 1 || *queueLimit > 100_000_000:
+		return usageErr(stderr, "serve", "--queue-limit must be 1 to 100000000, got %d", *queueLimit)
 	}
 	sched, err := parseSchedule(*schedule)
 	if err != nil {
@@ -106,7 +110,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Schedule: sched, VerifyWindow: *verifyWindow, VerifyEvery: *verifyEvery,
 		DegradedAfter: *degradedAfter, ReverifyEvery: *reverifyEvery, RequireHTTPS: *requireHTTPS,
 		Encoding: enc, KeyEncoding: ke, Precision: prec, Seed: *seed,
-		Concurrency: *concurrency, LogSize: *logSize, OnEntry: out.entry,
+		Concurrency: *concurrency, LogSize: *logSize, OnEntry: out.entry, QueueLimit: *queueLimit,
 	})
 	if err != nil {
 		return usageErr(stderr, "serve", "%v", err)
@@ -134,6 +138,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out.printf("log:   curl -sS -H 'Authorization: Bearer %s' '%s/simulator/deliveries?limit=20'\n", *token, base)
 	out.printf("state: curl -sS -H 'Authorization: Bearer %s' '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", *token, base)
 
+	if *readyFile != "" {
+		if err := writeReadyFile(*readyFile, base); err != nil {
+			ln.Close()
+			closeCtx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+			defer cancel()
+			_ = srv.Close(closeCtx)
+			return usageErr(stderr, "serve", "--ready-file: %v", err)
+		}
+		defer os.Remove(*readyFile)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -159,6 +173,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	out.printf("stopped (%d delivery log entries)\n", srv.Log().Total())
 	return exitOK
+}
+
+// writeReadyFile writes base and a newline to path, atomically (a reader
+// never sees a partial URL).
+func writeReadyFile(path, base string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(base+"\n"), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // parseSchedule reads "30s,3m" into retry delays.

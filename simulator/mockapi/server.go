@@ -339,6 +339,8 @@ func (s *Server) routes(path string) (route, bool) {
 	switch path {
 	case "/":
 		return route{[]string{http.MethodGet}, false, s.index}, true
+	case "/healthz":
+		return route{[]string{http.MethodGet}, false, s.healthz}, true
 	case "/webhooks.create":
 		return route{[]string{http.MethodPost}, true, s.webhooksCreate}, true
 	case "/webhooks.get":
@@ -473,8 +475,16 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) *Error {
 			"POST /simulator/events", "GET /simulator/deliveries", "POST /simulator/faults",
 			"POST /simulator/api-faults", "DELETE /simulator/api-faults",
 			"GET /simulator/webhooks", "GET /simulator/webhooks/{id}", "POST /simulator/replay",
+			"GET /healthz",
 		},
 	})
+	return nil
+}
+
+// healthz is the readiness probe: no token needed (a closed mock answers
+// 503 before reaching it).
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) *Error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
