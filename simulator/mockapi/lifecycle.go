@@ -24,6 +24,9 @@ const previewBytes = 256
 // step's actions. s.mu must be held.
 func (s *Server) applyLocked(h *hook, in webhook.Input, why string) webhook.Step {
 	n, st := h.m.Next(in)
+	if st.Changed() || n.Exhausted != h.m.Exhausted {
+		defer s.saveHookLocked(h)
+	}
 	h.m = n
 	var entry deliverylog.Entry
 	if st.Changed() {

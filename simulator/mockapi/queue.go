@@ -36,6 +36,8 @@ type batch struct {
 	typ      string
 	prec     event.Precision
 	payloads []event.Object
+	// p is its place in the state file.
+	p *persisted
 }
 
 // event returns event i of b for webhookID with id, stamped at.
@@ -103,6 +105,12 @@ func (s *Server) Queued() int {
 // left that period. s.mu must be held; replay marks the attempts as a replay.
 func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool) {
 	webhookID, gen, n := t.h.id, t.gen, len(t.ids)
+	recs := make(map[string]deliveryRecord, n)
+	if s.store != nil {
+		for i, id := range t.ids {
+			recs[id] = deliveryRecord{EventID: id, WebhookID: webhookID, Batch: b.p.key, Index: first + i, Replay: replay}
+		}
+	}
 	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
 	eng := delivery.New(delivery.Config{
 		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: min(s.cfg.Concurrency, n),
@@ -113,6 +121,7 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool) {
 			e := attemptEntry(a, webhookID)
 			e.Replay = replay
 			s.addEntry(e)
+			s.attemptSaved(recs[a.EventID], a, a.Number)
 		},
 	})
 	// One timer per event when idle: its retry wait. Each result gives its
@@ -126,6 +135,7 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool) {
 		jobs := make(chan delivery.Job)
 		go s.produce(ctx, jobs, t, b, first)
 		eng.DeliverStream(ctx, jobs, func(r delivery.Result) {
+			s.deliveryEnded(recs[r.Job.Event.ID], b)
 			s.deliveryResult(tk, webhookID, gen, r)
 		})
 	}()

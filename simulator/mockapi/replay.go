@@ -32,8 +32,8 @@ func newReplayStore(capacity int) *replayStore {
 	return &replayStore{refs: make(map[string]replayRef), ring: make([]string, capacity)}
 }
 
-// add remembers ids, event i of b for webhookID each.
-func (r *replayStore) add(webhookID string, b *batch, ids []string) {
+// add remembers ids, event first+i of b for webhookID each.
+func (r *replayStore) add(webhookID string, b *batch, ids []string, first int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, id := range ids {
@@ -42,7 +42,7 @@ func (r *replayStore) add(webhookID string, b *batch, ids []string) {
 		}
 		r.ring[r.next] = id
 		r.next = (r.next + 1) % len(r.ring)
-		r.refs[id] = replayRef{webhookID: webhookID, b: b, idx: i}
+		r.refs[id] = replayRef{webhookID: webhookID, b: b, idx: first + i}
 	}
 }
 
@@ -106,6 +106,10 @@ func (s *Server) Replay(eventID string) (ReplayResponse, *Error) {
 	}
 	t := &target{h: h, gen: h.deliverGen, url: h.url, signer: h.signer, header: h.header, faults: h.faults, ids: []string{eventID}}
 	t.faults.DuplicateRate, t.faults.ReorderWindow = 0, 0
+	if s.store != nil {
+		s.holdBatch(ref.b, 1)
+		s.saveDelivery(deliveryRecord{EventID: eventID, WebhookID: h.id, Batch: ref.b.p.key, Index: ref.idx, Due: s.clk.Now(), Replay: true})
+	}
 	s.deliverLocked(t, ref.b, ref.idx, true)
 	return ReplayResponse{EventID: eventID, WebhookID: h.id}, nil
 }

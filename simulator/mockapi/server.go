@@ -32,6 +32,7 @@ import (
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/simulator/store"
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
@@ -126,6 +127,11 @@ type Config struct {
 	// ReplayKeep is how many of the latest events POST /simulator/replay
 	// can re-deliver (DefaultReplayKeep when zero).
 	ReplayKeep int
+	// Store keeps the mock's state in a file (serve --state): webhooks,
+	// pending deliveries and the delivery log are restored by New and
+	// written as they change. Nil keeps everything in memory. The caller
+	// closes it after Close.
+	Store *store.Store
 	// Log is the delivery log; a new one of LogSize entries when nil.
 	Log *deliverylog.Log
 	// LogSize is the capacity of the log created when Log is nil.
@@ -155,6 +161,10 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	seq    atomic.Uint64 // seeds of per-trigger engines
+	// batchSeq numbers triggers (their records in the state file).
+	batchSeq atomic.Uint64
+	// store is Config.Store (nil in memory).
+	store *store.Store
 	// replays remembers the latest events for POST /simulator/replay.
 	replays *replayStore
 
@@ -254,10 +264,27 @@ func New(cfg Config) (*Server, error) {
 		waitsCh: make(chan struct{}),
 		tasks:   make(map[*task]struct{}),
 		replays: newReplayStore(cfg.ReplayKeep),
+		store:   cfg.Store,
+	}
+	if s.store != nil {
+		org, err := s.store.Get(store.Meta, []byte("org"))
+		if err != nil {
+			return nil, err
+		}
+		if len(org) > 0 {
+			cfg.Org, s.cfg.Org = string(org), string(org)
+		}
 	}
 	s.gen = event.NewGenerator(event.Options{Seed: cfg.Seed, Org: cfg.Org, Precision: cfg.Precision, Now: cfg.Clock.Now})
 	s.user = newDevUser(s.gen.Org())
 	s.root, s.cancel = context.WithCancel(context.Background())
+	if s.store != nil {
+		s.store.Put(store.Meta, []byte("org"), []byte(s.gen.Org()))
+		if err := s.restore(); err != nil {
+			_ = s.Close(context.Background())
+			return nil, fmt.Errorf("mockapi: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -504,6 +531,7 @@ func (s *Server) addEntry(e deliverylog.Entry) {
 		e.Time = s.clk.Now()
 	}
 	e = s.log.Add(e)
+	s.addLogRecord(e)
 	if s.cfg.OnEntry != nil {
 		s.cfg.OnEntry(e)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/store"
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
@@ -166,7 +167,11 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 			t.ids[i] = s.gen.EventID(t.h.id)
 			resp.Events = append(resp.Events, TriggeredEvent{ID: t.ids[i], Type: req.Type, Webhooks: []string{t.h.id}})
 		}
-		s.replays.add(t.h.id, b, t.ids)
+		s.replays.add(t.h.id, b, t.ids, 0)
+	}
+	if e := s.saveBatch(b, targets); e != nil {
+		s.release(count * len(targets))
+		return TriggerResponse{}, e
 	}
 	resp.Queued = count * len(targets)
 	s.mu.Lock()
@@ -174,8 +179,9 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 	for _, t := range targets {
 		if h, ok := s.hooks[t.h.id]; s.closed || !ok || h != t.h || h.deliverGen != t.gen {
 			s.queued -= len(t.ids)
-			for _, id := range t.ids {
+			for i, id := range t.ids {
 				s.note(t.h.id, id, "not delivered: the webhook changed while the trigger was queued")
+				s.deliveryEnded(deliveryRecord{EventID: id, WebhookID: t.h.id, Batch: b.p.key, Index: i}, b)
 			}
 			continue
 		}
@@ -241,7 +247,10 @@ func (s *Server) pickTargets(req TriggerRequest, count int) ([]*target, TriggerR
 // newBatch builds the count payloads of a trigger (or uses the given one),
 // outside the server's lock.
 func (s *Server) newBatch(typ string, count int, payload event.Object) (*batch, *Error) {
-	b := &batch{typ: typ, payloads: make([]event.Object, count)}
+	b := &batch{typ: typ, payloads: make([]event.Object, count), p: &persisted{key: s.batchSeq.Add(1)}}
+	if s.store != nil {
+		s.store.Put(store.Meta, []byte("batch"), store.U64(b.p.key))
+	}
 	for i := range b.payloads {
 		ev, err := s.gen.New(typ, "")
 		if err != nil {
@@ -279,6 +288,10 @@ func (s *Server) simFaults(w http.ResponseWriter, r *http.Request) *Error {
 		return e
 	}
 	h.faults = req.faultFields.over(h.faults)
+	s.saveHookLocked(h)
+	if e := s.syncStore(); e != nil {
+		return e
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhook_id": h.id, "faults": h.faults})
 	return nil
 }
