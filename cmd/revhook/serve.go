@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/mockapi"
 	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/simulator/store"
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
@@ -46,6 +48,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate on https receivers")
 	quiet := fs.Bool("quiet", false, "do not print a line per attempt and transition")
 	queueLimit := fs.Int("queue-limit", mockapi.DefaultQueueLimit, "events queued or being delivered at once, over every trigger; a trigger beyond it is refused with 429 too_many_requests")
+	statePath := fs.String("state", "", "state file keeping webhooks, pending deliveries and the delivery log across restarts (default: revhook/serve.db in the user's state directory); \"memory\" keeps nothing")
 	readyFile := fs.String("ready-file", "", "write the base URL to this file once the listener is up (removed on exit), for CI scripts")
 	if code, done := parseFlags(fs, args); done {
 		return code
@@ -100,7 +103,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	deadline := responseDeadline(*timeout, timeoutSet, *scale)
 
 	out := &linePrinter{w: stdout, quiet: *quiet}
+	st, stateDesc, err := openState(*statePath, *logSize)
+	if err != nil {
+		return usageErr(stderr, "serve", "--state: %v", err)
+	}
+	if st != nil {
+		defer func() {
+			if err := st.Close(); err != nil {
+				fmt.Fprintf(stderr, "revhook serve: %v\n", err)
+			}
+		}()
+	}
 	srv, err := mockapi.New(mockapi.Config{
+		Store: st,
 		Token: *token,
 		Clock: clock.Scaled(clock.Real(), *scale),
 		Client: delivery.NewClient(delivery.ClientOptions{
@@ -113,10 +128,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Concurrency: *concurrency, LogSize: *logSize, OnEntry: out.entry, QueueLimit: *queueLimit,
 	})
 	if err != nil {
+		if st != nil {
+			return usageErr(stderr, "serve", "--state %s: %v", st.Path(), err)
+		}
 		return usageErr(stderr, "serve", "%v", err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		closeCtx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+		defer cancel()
+		_ = srv.Close(closeCtx)
 		return usageErr(stderr, "serve", "--addr: %v", err)
 	}
 	base := "http://" + ln.Addr().String()
@@ -125,6 +146,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	out.printf("revhook mock DevRev listening on %s (Ctrl-C to stop)\n", base)
 	out.printf("token: %s\n", *token)
+	out.printf("state file: %s\n", stateDesc)
 	out.printf("timing: retries after %s, verify every %s for %s, degraded after %d exhausted events, re-verify every %s, response deadline %s%s\n",
 		describeSchedule(sched, *scale), scaled(*verifyEvery, *scale), scaled(*verifyWindow, *scale), *degradedAfter,
 		scaled(*reverifyEvery, *scale), deadline, scaleNote(*scale))
@@ -173,6 +195,41 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	out.printf("stopped (%d delivery log entries)\n", srv.Log().Total())
 	return exitOK
+}
+
+// openState opens the state file --state names: nil for "memory", the
+// default file when empty. desc says where the state lives, for the
+// console.
+func openState(path string, logSize int) (st *store.Store, desc string, err error) {
+	if path == "memory" {
+		return nil, "in memory only (--state memory): nothing survives a restart", nil
+	}
+	if path == "" {
+		if path, err = defaultStatePath(); err != nil {
+			return nil, "", err
+		}
+	}
+	st, err = store.Open(path, logSize)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, path + " (--state FILE or --state memory to change)", nil
+}
+
+// defaultStatePath is revhook/serve.db in the user's state directory:
+// $XDG_STATE_HOME, else ~/.local/state, else the user's config directory.
+func defaultStatePath() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "revhook", "serve.db"), nil
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "revhook", "serve.db"), nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no state directory (%v); give --state FILE or --state memory", err)
+	}
+	return filepath.Join(d, "revhook", "serve.db"), nil
 }
 
 // writeReadyFile writes base and a newline to path, atomically (a reader

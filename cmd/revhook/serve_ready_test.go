@@ -33,7 +33,7 @@ func TestServeReadyHealthzAndReplay(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--token", "tok-r", "--time-scale", "0.001",
-			"--timeout", "2s", "--ready-file", ready}, out, &bytes.Buffer{})
+			"--timeout", "2s", "--ready-file", ready, "--state", "memory"}, out, &bytes.Buffer{})
 	}()
 	base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
 	out.waitFor(ctx, t, regexp.MustCompile(`(?m)^state: .*/simulator/webhooks`))
