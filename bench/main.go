@@ -72,6 +72,7 @@ func measurements() []Measurement {
 		{Name: "memory", Run: measureMemory},
 		{Name: "retry", Run: measureRetry},
 		{Name: "sign", Run: measureSign},
+		{Name: "serve", Run: measureServe},
 	}
 }
 

@@ -369,11 +369,12 @@ func (s *Server) webhooksList(w http.ResponseWriter, r *http.Request) *Error {
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := make([]WebhookObject, 0, len(s.order))
 	for _, id := range s.order {
 		out = append(out, s.objectLocked(s.hooks[id]))
 	}
+	s.mu.Unlock()
+	// Encoded and written without the lock: a slow client holds nobody up.
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
 	return nil
 }

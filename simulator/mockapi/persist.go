@@ -179,9 +179,10 @@ func (s *Server) attemptSaved(rec deliveryRecord, a delivery.Attempt, n int) {
 // deliveryEnded removes rec once its delivery ended, unless the mock is
 // shutting down (the delivery resumes after a restart).
 func (s *Server) deliveryEnded(rec deliveryRecord, b *batch) {
-	if s.store == nil || s.root.Err() != nil {
+	if s.store == nil || s.root.Err() != nil || rec.EventID == "" {
 		return
 	}
+	s.recs.Delete(string(rec.key()))
 	s.store.Delete(store.Deliveries, rec.key())
 	s.releaseBatch(b)
 }

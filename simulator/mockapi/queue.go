@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/revhook/revhook/simulator/delivery"
+	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/signature"
 )
@@ -103,27 +104,18 @@ func (s *Server) Queued() int {
 // background, building each job only when the engine takes it, in t.h's
 // delivery period t.gen. Results feed the webhook's machine unless it has
 // left that period. s.mu must be held; replay marks the attempts as a replay.
-func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool) {
+func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fanout int) {
 	webhookID, gen, n := t.h.id, t.gen, len(t.ids)
-	recs := make(map[string]deliveryRecord, n)
 	if s.store != nil {
 		for i, id := range t.ids {
-			recs[id] = deliveryRecord{EventID: id, WebhookID: webhookID, Batch: b.p.key, Index: first + i, Replay: replay}
+			r := deliveryRecord{EventID: id, WebhookID: webhookID, Batch: b.p.key, Index: first + i, Replay: replay}
+			s.recs.Store(string(r.key()), r)
 		}
 	}
-	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
-	eng := delivery.New(delivery.Config{
-		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: min(s.cfg.Concurrency, n),
-		MaxPending:       min(maxPendingPerDelivery, max(n, s.cfg.Concurrency)),
-		SameBytesOnRetry: s.cfg.SameBytesOnRetry,
-		DuplicateRate:    t.faults.DuplicateRate, ReorderWindow: t.faults.ReorderWindow, Seed: seed,
-		OnAttempt: func(a delivery.Attempt) {
-			e := attemptEntry(a, webhookID)
-			e.Replay = replay
-			s.addEntry(e)
-			s.attemptSaved(recs[a.EventID], a, a.Number)
-		},
-	})
+	// A trigger to many webhooks gives each fewer workers: the goroutines
+	// of all its deliveries stay near Concurrency × 16.
+	conc := min(s.cfg.Concurrency, n, max(1, s.cfg.Concurrency*16/max(fanout, 1)))
+	eng := s.engineLocked(engineKey{dup: t.faults.DuplicateRate, reorder: t.faults.ReorderWindow, replay: replay, conc: conc})
 	// One timer per event when idle: its retry wait. Each result gives its
 	// share back; endTask gives back those of jobs never dispatched.
 	// The task holds the events' places in the queue until each result.
@@ -133,16 +125,23 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool) {
 	go func() {
 		defer s.endTask(tk)
 		jobs := make(chan delivery.Job)
-		go s.produce(ctx, jobs, t, b, first)
+		go s.produce(ctx, jobs, t, b, first, replay)
+		// Jobs the engine took but never ran (ctx ended) give their slot back.
+		defer func() {
+			for _, id := range t.ids {
+				s.releaseSlot(id, replay)
+			}
+		}()
 		eng.DeliverStream(ctx, jobs, func(r delivery.Result) {
-			s.deliveryEnded(recs[r.Job.Event.ID], b)
+			s.releaseSlot(r.Job.Event.ID, replay)
+			s.deliveryEnded(s.recOf(r.Job.Event.ID, replay), b)
 			s.deliveryResult(tk, webhookID, gen, r)
 		})
 	}()
 }
 
 // produce builds t's jobs one at a time, as the engine takes them.
-func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *target, b *batch, first int) {
+func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *target, b *batch, first int, replay bool) {
 	defer close(jobs)
 	for i, id := range t.ids {
 		job, err := delivery.EncodedJob(b.event(first+i, id, t.h.id, s.clk.Now()))
@@ -152,9 +151,91 @@ func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *targe
 		}
 		job.URL, job.Signer, job.Header, job.DropFirst = t.url, t.signer, t.header, t.faults.DropFirst
 		select {
-		case jobs <- job:
+		case s.slots <- struct{}{}:
+			s.slotHeld.Store(slotKey(id, replay), struct{}{})
 		case <-ctx.Done():
 			return
 		}
+		select {
+		case jobs <- job:
+		case <-ctx.Done():
+			s.releaseSlot(id, replay)
+			return
+		}
+	}
+}
+
+// engineKey is what distinguishes the mock's delivery engines. Engines are
+// shared by every delivery with the same key: each holds pools (a parked
+// body's deflater is ~1.2 MB) that one engine per trigger and webhook
+// multiplied by thousands.
+type engineKey struct {
+	dup     float64
+	reorder int
+	replay  bool
+	conc    int
+}
+
+// engineLocked returns the engine for k, made on first use. s.mu must be
+// held.
+func (s *Server) engineLocked(k engineKey) *delivery.Engine {
+	if e, ok := s.engines[k]; ok {
+		return e
+	}
+	e := delivery.New(delivery.Config{
+		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: k.conc,
+		MaxPending:       max(k.conc, maxPendingPerDelivery),
+		SameBytesOnRetry: s.cfg.SameBytesOnRetry,
+		DuplicateRate:    k.dup, ReorderWindow: k.reorder, Seed: s.cfg.Seed*1_000_003 + s.seq.Add(1),
+		OnAttempt: func(a delivery.Attempt) {
+			if a.Number == 1 && !a.Duplicate {
+				s.releaseSlot(a.EventID, k.replay)
+			}
+			e := deliverylog.FromAttempt(a)
+			e.Replay = k.replay
+			s.addEntry(e)
+			if s.store != nil {
+				s.attemptSaved(s.recOf(a.EventID, k.replay), a, a.Number)
+			}
+		},
+	})
+	s.engines[k] = e
+	return e
+}
+
+// recOf is the state file's record of a delivery in progress.
+func (s *Server) recOf(eventID string, replay bool) deliveryRecord {
+	if s.store == nil {
+		return deliveryRecord{}
+	}
+	key := eventID
+	if replay {
+		key = "replay:" + eventID
+	}
+	r, _ := s.recs.Load(key)
+	rec, _ := r.(deliveryRecord)
+	return rec
+}
+
+// Slots (Server.slots) bound the first attempts in flight over every
+// delivery: a job takes one when it is built and gives it back when its
+// first attempt ends, so that thousands of deliveries do not all wait for a
+// connection at once (and time out waiting).
+const (
+	minSlots          = 256
+	maxSlotsPerWorker = 16
+)
+
+func slotKey(eventID string, replay bool) string {
+	if replay {
+		return "replay:" + eventID
+	}
+	return eventID
+}
+
+// releaseSlot gives back the slot of a job, once.
+func (s *Server) releaseSlot(eventID string, replay bool) {
+	if _, ok := s.slotHeld.LoadAndDelete(slotKey(eventID, replay)); ok {
+		<-s.slots
 	}
 }

@@ -110,6 +110,6 @@ func (s *Server) Replay(eventID string) (ReplayResponse, *Error) {
 		s.holdBatch(ref.b, 1)
 		s.saveDelivery(deliveryRecord{EventID: eventID, WebhookID: h.id, Batch: ref.b.p.key, Index: ref.idx, Due: s.clk.Now(), Replay: true})
 	}
-	s.deliverLocked(t, ref.b, ref.idx, true)
+	s.deliverLocked(t, ref.b, ref.idx, true, 1)
 	return ReplayResponse{EventID: eventID, WebhookID: h.id}, nil
 }

@@ -163,8 +163,16 @@ type Server struct {
 	seq    atomic.Uint64 // seeds of per-trigger engines
 	// batchSeq numbers triggers (their records in the state file).
 	batchSeq atomic.Uint64
-	// store is Config.Store (nil in memory).
+	// store is Config.Store (nil in memory); recs are the records of the
+	// deliveries in progress, by key (deliveryRecord.key).
 	store *store.Store
+	recs  sync.Map
+	// engines are the delivery engines, by what tells them apart; slots
+	// bound the first attempts in flight over every delivery (a token per
+	// job from when it is built until its first attempt ends).
+	engines  map[engineKey]*delivery.Engine
+	slots    chan struct{}
+	slotHeld sync.Map // slotKey → struct{}: jobs holding a slot
 	// replays remembers the latest events for POST /simulator/replay.
 	replays *replayStore
 
@@ -265,6 +273,8 @@ func New(cfg Config) (*Server, error) {
 		tasks:   make(map[*task]struct{}),
 		replays: newReplayStore(cfg.ReplayKeep),
 		store:   cfg.Store,
+		engines: make(map[engineKey]*delivery.Engine),
+		slots:   make(chan struct{}, max(cfg.Concurrency*maxSlotsPerWorker, minSlots)),
 	}
 	if s.store != nil {
 		org, err := s.store.Get(store.Meta, []byte("org"))

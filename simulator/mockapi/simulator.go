@@ -185,7 +185,7 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 			}
 			continue
 		}
-		s.deliverLocked(t, b, 0, false)
+		s.deliverLocked(t, b, 0, false, len(targets))
 	}
 	return resp, nil
 }
