@@ -203,6 +203,12 @@ func childServeLoad(ctx context.Context, hooks int) (childResult, error) {
 			latMu.Unlock()
 		}
 	}()
+	if path := os.Getenv("REVHOOK_BENCH_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
+	}
 	answers := make([]time.Duration, serveTriggers)
 	errs := make([]error, serveTriggers)
 	var trig sync.WaitGroup
@@ -227,6 +233,9 @@ func childServeLoad(ctx context.Context, hooks int) (childResult, error) {
 		}
 	}
 	fmt.Fprintf(os.Stderr, "serve child: %d webhooks active, triggers answered in %v\n", hooks, answers)
+	if os.Getenv("REVHOOK_BENCH_CPUPROFILE") != "" {
+		pprof.StopCPUProfile()
+	}
 	deadline := time.After(serveWindow)
 wait:
 	for k.events.Load() < total {

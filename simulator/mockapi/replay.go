@@ -36,6 +36,15 @@ func newReplayStore(capacity int) *replayStore {
 func (r *replayStore) add(webhookID string, b *batch, ids []string, first int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if len(ids) > 1024 && len(r.refs) < len(r.ring)/2 {
+		// Sized once for a big trigger: growing a map of 100 000 entries
+		// step by step costs more than the trigger's own work.
+		refs := make(map[string]replayRef, len(r.ring))
+		for k, v := range r.refs {
+			refs[k] = v
+		}
+		r.refs = refs
+	}
 	for i, id := range ids {
 		if old := r.ring[r.next]; old != "" {
 			delete(r.refs, old)

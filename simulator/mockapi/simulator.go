@@ -1,6 +1,7 @@
 package mockapi
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -115,8 +116,32 @@ func (s *Server) simEvents(w http.ResponseWriter, r *http.Request) *Error {
 	if e != nil {
 		return e
 	}
-	writeJSON(w, http.StatusAccepted, resp)
+	writeTrigger(w, resp)
 	return nil
+}
+
+// writeTrigger answers 202 with resp, encoding one event at a time: the
+// answer to a trigger of 100 000 events is ~20 MB, never held whole.
+func writeTrigger(w http.ResponseWriter, resp TriggerResponse) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusAccepted)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	fmt.Fprintf(bw, `{"queued":%d,"events":[`, resp.Queued)
+	for i, ev := range resp.Events {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		writeEvent(bw, ev)
+	}
+	bw.WriteByte(']')
+	if len(resp.Skipped) > 0 {
+		b, _ := json.Marshal(resp.Skipped)
+		bw.WriteString(`,"skipped":`)
+		bw.Write(b)
+	}
+	bw.WriteString("}\n")
+	_ = bw.Flush()
 }
 
 // Trigger emits events as POST /simulator/events does: Count events of Type
@@ -265,6 +290,33 @@ func (s *Server) newBatch(typ string, count int, payload event.Object) (*batch, 
 		}
 	}
 	return b, nil
+}
+
+// writeEvent writes ev as JSON: by hand when its strings need no escaping
+// (DON ids and type names), which is ten times faster than json.Marshal.
+func writeEvent(bw *bufio.Writer, ev TriggeredEvent) {
+	if len(ev.Webhooks) != 1 || !plainJSON(ev.ID) || !plainJSON(ev.Type) || !plainJSON(ev.Webhooks[0]) {
+		b, _ := json.Marshal(ev) // strings only: always encodes
+		bw.Write(b)
+		return
+	}
+	bw.WriteString(`{"id":"`)
+	bw.WriteString(ev.ID)
+	bw.WriteString(`","type":"`)
+	bw.WriteString(ev.Type)
+	bw.WriteString(`","webhooks":["`)
+	bw.WriteString(ev.Webhooks[0])
+	bw.WriteString(`"]}`)
+}
+
+// plainJSON reports whether s is written in JSON as it is, between quotes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // faultsRequest is the body of POST /simulator/faults.
