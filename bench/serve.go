@@ -25,15 +25,15 @@ import (
 
 // Issue 13's targets for `revhook serve` under load.
 const (
-	serveWebhooks       = 1000
-	serveTriggers       = 3
-	serveCount          = 100
-	serveTriggerTarget  = 2 * time.Second
-	serveAPIP99Target   = 500 * time.Millisecond
-	serveRSSTarget      = 512 << 20
-	servePending        = 10_000
-	serveRestartTarget  = 2 * time.Second
-	serveToken          = "bench-token"
+	serveWebhooks      = 1000
+	serveTriggers      = 3
+	serveCount         = 100
+	serveTriggerTarget = 2 * time.Second
+	serveAPIP99Target  = 500 * time.Millisecond
+	serveRSSTarget     = 512 << 20
+	servePending       = 10_000
+	serveRestartTarget = 2 * time.Second
+	serveToken         = "bench-token"
 	// serveWindow bounds the delivery measured: on a shared 2-core machine
 	// 300 000 loopback deliveries take longer than a bench row should.
 	serveWindow = 30 * time.Second
