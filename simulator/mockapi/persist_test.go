@@ -2,6 +2,7 @@ package mockapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -147,4 +148,22 @@ func TestMemoryModeKeepsNothing(t *testing.T) {
 	code, out := fresh.call("POST", "/webhooks.list", `{}`)
 	require.Equal(t, http.StatusOK, code)
 	assert.Empty(t, out["webhooks"])
+}
+
+// A state file that can no longer be written makes a change answer 503 in
+// DevRev's error shape, never a silent success.
+func TestWriteFailureIs503(t *testing.T) {
+	_, st := openStore(t)
+	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
+	require.NoError(t, st.Close()) // every later write fails
+	code, out := e.call("POST", "/simulator/faults", `{"webhook_id":"nope"}`)
+	assert.Equal(t, http.StatusNotFound, code, "a refused request writes nothing: %v", out)
+	b, _ := json.Marshal(map[string]any{"url": e.rcv.URL, "event_types": []string{"work_created"}})
+	code, out = e.call("POST", "/webhooks.create", string(b))
+	require.Equal(t, http.StatusServiceUnavailable, code, out)
+	assert.Equal(t, mockapi.TypeServiceUnavailable, out["type"])
+	assert.Contains(t, out["detail"], "state file")
+	code, out = e.call("POST", "/webhooks.list", `{}`)
+	require.Equal(t, http.StatusOK, code)
+	assert.Empty(t, out["webhooks"], "the refused webhook is not kept")
 }
