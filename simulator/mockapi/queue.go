@@ -127,13 +127,25 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fano
 		jobs := make(chan delivery.Job)
 		go s.produce(ctx, jobs, t, b, first, replay)
 		// Jobs the engine took but never ran (ctx ended) give their slot back.
+		ended := false // a result arrived (one job when replaying)
 		defer func() {
 			for _, id := range t.ids {
 				s.releaseSlot(id, replay)
 			}
+			if replay && !ended { // never dispatched: no result cleared it
+				s.mu.Lock()
+				delete(s.replaying, t.ids[0])
+				s.mu.Unlock()
+			}
 		}()
 		eng.DeliverStream(ctx, jobs, func(r delivery.Result) {
 			s.releaseSlot(r.Job.Event.ID, replay)
+			ended = true
+			if replay { // before the result: once idle, it may be replayed again
+				s.mu.Lock()
+				delete(s.replaying, r.Job.Event.ID)
+				s.mu.Unlock()
+			}
 			s.deliveryEnded(s.recOf(r.Job.Event.ID, replay), b)
 			s.deliveryResult(tk, webhookID, gen, r)
 		})

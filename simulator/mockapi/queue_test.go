@@ -98,6 +98,19 @@ func TestReplay(t *testing.T) {
 	assert.True(t, entries[1].Replay)
 	assert.True(t, entries[1].Delivered)
 
+	// One replay of an event at a time.
+	e.rcv.AnswerEvents(mocktest.Fail(500))
+	code, _ = e.call("POST", "/simulator/replay", `{"event_id":"`+evID+`"}`)
+	require.Equal(t, http.StatusAccepted, code)
+	e.settle() // its first attempt failed; the retry waits
+	code, out = e.call("POST", "/simulator/replay", `{"event_id":"`+evID+`"}`)
+	assert.Equal(t, http.StatusConflict, code, out)
+	e.rcv.AnswerEvents(mocktest.OK)
+	e.advance(30 * time.Second)
+	code, _ = e.call("POST", "/simulator/replay", `{"event_id":"`+evID+`"}`)
+	assert.Equal(t, http.StatusAccepted, code, "once the replay ended")
+	e.settle()
+
 	code, out = e.call("POST", "/simulator/replay", `{"event_id":"don:nope"}`)
 	assert.Equal(t, http.StatusNotFound, code)
 	assert.Equal(t, mockapi.TypeNotFound, out["type"])

@@ -110,9 +110,13 @@ func (s *Server) Replay(eventID string) (ReplayResponse, *Error) {
 	if h.m.State != webhook.Active {
 		return ReplayResponse{}, conflict("webhook not active", "%s is %s; only an active webhook receives a replay", h.displayID, h.m.State)
 	}
+	if s.replaying[eventID] {
+		return ReplayResponse{}, conflict("replay in progress", "%s is being replayed; replay it again once that ends (GET /simulator/deliveries?event_id=…)", truncate(eventID, 200))
+	}
 	if e := s.reserveLocked(1); e != nil {
 		return ReplayResponse{}, e
 	}
+	s.replaying[eventID] = true
 	t := &target{h: h, gen: h.deliverGen, url: h.url, signer: h.signer, header: h.header, faults: h.faults, ids: []string{eventID}}
 	t.faults.DuplicateRate, t.faults.ReorderWindow = 0, 0
 	if s.store != nil {

@@ -188,7 +188,8 @@ type Server struct {
 	revont    map[string]*revontHook
 	revOrder  []string
 	user      DevUser
-	queued    int // events queued or being delivered (Config.QueueLimit)
+	queued    int             // events queued or being delivered (Config.QueueLimit)
+	replaying map[string]bool // event ids whose replay is in progress
 }
 
 // New returns a Server configured by cfg.
@@ -262,19 +263,20 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = deliverylog.New(cfg.LogSize)
 	}
 	s := &Server{
-		cfg:     cfg,
-		clk:     cfg.Clock,
-		client:  cfg.Client,
-		poster:  cfg.Client,
-		log:     cfg.Log,
-		hooks:   make(map[string]*hook),
-		revont:  make(map[string]*revontHook),
-		waitsCh: make(chan struct{}),
-		tasks:   make(map[*task]struct{}),
-		replays: newReplayStore(cfg.ReplayKeep),
-		store:   cfg.Store,
-		engines: make(map[engineKey]*delivery.Engine),
-		slots:   make(chan struct{}, max(cfg.Concurrency*maxSlotsPerWorker, minSlots)),
+		cfg:       cfg,
+		clk:       cfg.Clock,
+		client:    cfg.Client,
+		poster:    cfg.Client,
+		log:       cfg.Log,
+		hooks:     make(map[string]*hook),
+		revont:    make(map[string]*revontHook),
+		waitsCh:   make(chan struct{}),
+		tasks:     make(map[*task]struct{}),
+		replays:   newReplayStore(cfg.ReplayKeep),
+		store:     cfg.Store,
+		engines:   make(map[engineKey]*delivery.Engine),
+		replaying: make(map[string]bool),
+		slots:     make(chan struct{}, max(cfg.Concurrency*maxSlotsPerWorker, minSlots)),
 	}
 	if s.store != nil {
 		org, err := s.store.Get(store.Meta, []byte("org"))
