@@ -141,6 +141,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return usageErr(stderr, "serve", "--addr: %v", err)
 	}
 	base := "http://" + ln.Addr().String()
+	if *readyFile != "" {
+		if err := writeReadyFile(*readyFile, base); err != nil {
+			ln.Close()
+			closeCtx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+			defer cancel()
+			_ = srv.Close(closeCtx)
+			return usageErr(stderr, "serve", "--ready-file: %v", err)
+		}
+		defer os.Remove(*readyFile)
+	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 
@@ -160,16 +170,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out.printf("log:   curl -sS -H 'Authorization: Bearer %s' '%s/simulator/deliveries?limit=20'\n", *token, base)
 	out.printf("state: curl -sS -H 'Authorization: Bearer %s' '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", *token, base)
 
-	if *readyFile != "" {
-		if err := writeReadyFile(*readyFile, base); err != nil {
-			ln.Close()
-			closeCtx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
-			defer cancel()
-			_ = srv.Close(closeCtx)
-			return usageErr(stderr, "serve", "--ready-file: %v", err)
-		}
-		defer os.Remove(*readyFile)
-	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
