@@ -385,11 +385,21 @@ func (s *Server) resumeOne(ctx context.Context, tk *task, t *target, b *batch, r
 		s.deliveryResult(tk, t.h.id, t.gen, delivery.Result{Job: job, Err: err})
 		return
 	}
+	// Deliveries due at once after a restart share the first-attempt slots.
+	select {
+	case s.slots <- struct{}{}:
+		s.slotHeld.Store(slotKey(r.EventID, r.Replay), struct{}{})
+	case <-ctx.Done():
+		s.deliveryResult(tk, t.h.id, t.gen, delivery.Result{Job: job, Err: ctx.Err()})
+		return
+	}
+	defer s.releaseSlot(r.EventID, r.Replay)
 	made := min(r.Attempts, len(s.cfg.Schedule))
 	eng := delivery.New(delivery.Config{
 		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule[made:], Concurrency: 1,
 		SameBytesOnRetry: s.cfg.SameBytesOnRetry,
 		OnAttempt: func(a delivery.Attempt) {
+			s.releaseSlot(r.EventID, r.Replay)
 			a.Number += made
 			e := attemptEntry(a, t.h.id)
 			e.Replay = r.Replay
