@@ -168,7 +168,7 @@ func (s *Server) saveDelivery(r deliveryRecord) {
 // due after the schedule's pause. A shutdown's aborted attempts are not
 // counted (the attempt is made again after the restart).
 func (s *Server) attemptSaved(rec deliveryRecord, a delivery.Attempt, n int) {
-	if s.store == nil || a.Delivered || a.Duplicate || s.root.Err() != nil || n > len(s.cfg.Schedule) {
+	if s.store == nil || rec.EventID == "" || a.Delivered || a.Duplicate || s.closing.Load() || n > len(s.cfg.Schedule) {
 		return
 	}
 	rec.Attempts = n
@@ -179,7 +179,7 @@ func (s *Server) attemptSaved(rec deliveryRecord, a delivery.Attempt, n int) {
 // deliveryEnded removes rec once its delivery ended, unless the mock is
 // shutting down (the delivery resumes after a restart).
 func (s *Server) deliveryEnded(rec deliveryRecord, b *batch) {
-	if s.store == nil || s.root.Err() != nil || rec.EventID == "" {
+	if s.store == nil || s.closing.Load() || rec.EventID == "" {
 		return
 	}
 	s.recs.Delete(string(rec.key()))

@@ -161,6 +161,9 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	seq    atomic.Uint64 // seeds of per-trigger engines
+	// closing is set by Close before it cancels anything: deliveries that
+	// end from then on keep their records in the state file.
+	closing atomic.Bool
 	// batchSeq numbers triggers (their records in the state file).
 	batchSeq atomic.Uint64
 	// store is Config.Store (nil in memory); recs are the records of the
@@ -317,6 +320,7 @@ func (s *Server) Org() string { return s.gen.Org() }
 // retries stop, and in-flight attempts are cancelled (the engine records
 // them as aborted). It waits for background work to end or ctx to be done.
 func (s *Server) Close(ctx context.Context) error {
+	s.closing.Store(true) // before any task is cancelled: their ends are not final
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
