@@ -40,7 +40,7 @@ func TestServeConsoleURL(t *testing.T) {
 			runCtx, stop := context.WithCancel(ctx)
 			out, errOut := newServeOutput(), &bytes.Buffer{}
 			done := make(chan int, 1)
-			args := append([]string{"--addr", "127.0.0.1:0", "--quiet"}, tc.args...)
+			args := append([]string{"--addr", "127.0.0.1:0", "--quiet", "--state", "memory"}, tc.args...)
 			go func() { done <- runServe(runCtx, args, out, errOut) }()
 			base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
 			consoleURL := out.waitFor(ctx, t, regexp.MustCompile(`(?m)^console: (\S+)`))
@@ -83,7 +83,7 @@ func TestServeShutdownEndsConsoleStreams(t *testing.T) {
 	out, errOut := newServeOutput(), &bytes.Buffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--token", "tok-c", "--quiet"}, out, errOut)
+		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--token", "tok-c", "--quiet", "--state", "memory"}, out, errOut)
 	}()
 	base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/simulator/stream?token=tok-c", nil)

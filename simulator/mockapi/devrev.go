@@ -28,6 +28,7 @@ const (
 // Server.mu.
 type hook struct {
 	id, displayID string
+	display       int // the number in displayID
 	url           string
 	eventTypes    []string
 	secret        string
@@ -272,7 +273,7 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 	}
 	s.display++
 	h := &hook{
-		id: s.gen.WebhookID(), displayID: fmt.Sprintf("webhook-%d", s.display),
+		id: s.gen.WebhookID(), displayID: fmt.Sprintf("webhook-%d", s.display), display: s.display,
 		url: req.URL, eventTypes: types, secret: secret, signer: signer,
 		headers: headers, header: headerOf(headers), created: now, modified: now, m: webhook.New(s.cfg.DegradedAfter),
 	}
@@ -281,6 +282,11 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 	s.addEntry(deliverylog.Entry{Kind: KindTransition, WebhookID: h.id, To: string(webhook.Unverified),
 		Message: fmt.Sprintf("created %s for %s: verification starts", h.displayID, h.url)})
 	s.startVerifyLocked(h)
+	s.saveHookLocked(h)
+	if e := s.syncStore(); e != nil {
+		s.removeHookLocked(h)
+		return e
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"webhook": s.objectLocked(h)})
 	return nil
 }
@@ -363,11 +369,12 @@ func (s *Server) webhooksList(w http.ResponseWriter, r *http.Request) *Error {
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := make([]WebhookObject, 0, len(s.order))
 	for _, id := range s.order {
 		out = append(out, s.objectLocked(s.hooks[id]))
 	}
+	s.mu.Unlock()
+	// Encoded and written without the lock: a slow client holds nobody up.
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
 	return nil
 }
@@ -476,6 +483,10 @@ func (s *Server) webhooksUpdate(w http.ResponseWriter, r *http.Request) *Error {
 	if e := s.applyUpdateLocked(h, v); e != nil {
 		return e
 	}
+	s.saveHookLocked(h)
+	if e := s.syncStore(); e != nil {
+		return e
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhook": s.objectLocked(h)})
 	return nil
 }
@@ -548,17 +559,30 @@ func mergeTypes(base, add, remove []string) []string {
 }
 
 func (s *Server) webhooksDelete(w http.ResponseWriter, r *http.Request) *Error {
-	return s.withHookLocked(r, func(h *hook) {
-		s.stopVerifyLocked(h)
-		s.failQueuedLocked(h)
-		delete(s.hooks, h.id)
-		for i, o := range s.order {
-			if o == h.id {
-				s.order = append(s.order[:i], s.order[i+1:]...)
-				break
-			}
-		}
+	var e *Error
+	err := s.withHookLocked(r, func(h *hook) {
+		s.removeHookLocked(h)
 		s.note(h.id, "", fmt.Sprintf("deleted %s: no further deliveries", h.displayID))
-		writeJSON(w, http.StatusOK, map[string]any{})
+		if e = s.syncStore(); e == nil {
+			writeJSON(w, http.StatusOK, map[string]any{})
+		}
 	})
+	if err != nil {
+		return err
+	}
+	return e
+}
+
+// removeHookLocked stops h's work and forgets it. s.mu must be held.
+func (s *Server) removeHookLocked(h *hook) {
+	s.stopVerifyLocked(h)
+	s.failQueuedLocked(h)
+	delete(s.hooks, h.id)
+	for i, o := range s.order {
+		if o == h.id {
+			s.order = append(s.order[:i], s.order[i+1:]...)
+			break
+		}
+	}
+	s.dropHook(h.id)
 }

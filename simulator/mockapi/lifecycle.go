@@ -24,6 +24,9 @@ const previewBytes = 256
 // step's actions. s.mu must be held.
 func (s *Server) applyLocked(h *hook, in webhook.Input, why string) webhook.Step {
 	n, st := h.m.Next(in)
+	if st.Changed() || n.Exhausted != h.m.Exhausted {
+		defer s.saveHookLocked(h)
+	}
 	h.m = n
 	var entry deliverylog.Entry
 	if st.Changed() {
@@ -333,6 +336,10 @@ func (s *Server) deliveryResult(tk *task, webhookID string, gen uint64, r delive
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.taskWaitsLocked(tk, -1)
+	if tk.queued > 0 {
+		tk.queued--
+		s.queued--
+	}
 	h, ok := s.hooks[webhookID]
 	evID := r.Job.Event.ID
 	switch {
