@@ -70,13 +70,14 @@ Feature: Signatures — only events signed with the webhook's secret are accepte
         | change one character of its id          |
 
     @SIG-04 @must
-    Scenario: an accepted event delivered again with a changed body is refused
-      A receiver that remembers the signatures it already verified, and skips
-      hashing a body whose id and signature it has seen, accepts any body
-      replayed under an accepted event's id and signature.
+    Scenario: an accepted event's signature on a changed body is refused
+      A receiver that remembers the signatures it already verified, to skip
+      hashing repeated deliveries, accepts any body sent under one of them.
+      The changed body has its own event id, so a receiver's deduplication
+      cannot answer for its signature check.
 
       Given the receiver accepts a correctly signed work_created event
-      When I send the accepted event again with its signature, after I change one character of its title
+      When I send the accepted event's signature with its body changed, after I change one character of its title
       Then the receiver refuses it
 
   Rule: SIG-05 MUST — The signature is checked over the raw body bytes

@@ -182,7 +182,7 @@ func TestReceiverThatStopsAnsweringDuringTheReRuns(t *testing.T) {
 	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		if requests.Add(1) <= answered {
-			http.Error(w, "internal error", http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{}`)) // acknowledges, never echoes a challenge
 			return
 		}
 		select {
@@ -199,7 +199,9 @@ func TestReceiverThatStopsAnsweringDuringTheReRuns(t *testing.T) {
 	assert.Less(t, took, 10*timeout, "not one deadline per failure re-run")
 	var confirmed, stopped int
 	for _, q := range rep.Requirements {
-		assert.Equal(t, report.StatusFail, q.Status, q.ID)
+		if q.ID == "VER-01" {
+			assert.Equal(t, report.StatusFail, q.Status, q.ID)
+		}
 		for _, s := range q.Scenarios {
 			switch {
 			case strings.Contains(s.Note, "confirmed when re-run alone"):

@@ -210,28 +210,25 @@ func TestRefuseEverything(t *testing.T) {
 	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":"nope"}`, http.StatusUnauthorized)
 	}), false)
-	// One fault: nothing is accepted. SIG-01 and VER-01 say so, ROB-03 and
-	// SEC-01 are observed anyway; everything else is blocked, never blamed.
-	wantRoots := []string{"ROB-03", "SEC-01", "SIG-01", "VER-01"}
+	// One fault: nothing is accepted. SIG-01 says so and SEC-01 is
+	// observed anyway; everything else — the verify events and the GET
+	// refused the same way included — is blocked by SIG-01, never blamed.
+	wantRoots := []string{"SEC-01", "SIG-01"}
 	check := func(t *testing.T, rep *report.Report) map[string]report.Requirement {
 		got := byID(rep)
 		assert.Equal(t, allIDs(), sortedCopy(failing(rep)))
 		assert.Equal(t, wantRoots, roots(rep))
 		for id, by := range blockedBy(rep) {
-			want := []string{"SIG-01"}
-			if strings.HasPrefix(id, "VER") {
-				want = []string{"VER-01"}
-			}
-			assert.Equal(t, want, by, id)
+			assert.Equal(t, []string{"SIG-01"}, by, id)
 			assert.Contains(t, got[id].Reason, "not observed", id)
 		}
 		for _, q := range rep.Requirements {
 			assert.NotEmpty(t, q.Evidence, q.ID)
 			assert.LessOrEqual(t, len(q.Evidence), 8, q.ID)
 		}
-		assert.Contains(t, got["ROB-03"].Reason, "405 is expected")
-		assert.Equal(t, 22, rep.Summary.Blocked)
-		assert.Equal(t, 3, rep.Summary.FailedMust+rep.Summary.Warnings)
+		assert.Contains(t, got["ROB-03"].Reason, "as it answers every correctly signed event")
+		assert.Equal(t, 24, rep.Summary.Blocked)
+		assert.Equal(t, 1, rep.Summary.FailedMust+rep.Summary.Warnings)
 		return got
 	}
 

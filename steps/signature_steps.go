@@ -29,7 +29,7 @@ func (b *bindings) signatureSteps() []stepDef {
 			varied(harness.TamperVariations(), "a %s event signed and then changed (%s)")),
 		def("When", `^I send a correctly signed (\S+) event written with `+oneOf(harness.StyleVariations())+`$`,
 			varied(harness.StyleVariations(), "a correctly signed %s event written with %s")),
-		def("When", `^I send the accepted event again with its signature, after I `+oneOf(harness.TamperVariations())+`$`, func(ctx context.Context, name string) error {
+		def("When", `^I send the accepted event's signature with its body changed, after I `+oneOf(harness.TamperVariations())+`$`, func(ctx context.Context, name string) error {
 			return send(ctx, func(sc *harness.Scenario) error { return h.SendControlTampered(ctx, sc, name) })
 		}),
 	}

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -399,10 +398,11 @@ func (h *Harness) SendMalformedSeries(ctx context.Context, sc *Scenario) error {
 	return nil
 }
 
-// SendControlTampered sends the scenario's accepted control again with its
-// id and signature, its body changed the way the tamper variation name
-// says (SIG-04: a receiver that skips hashing a body whose id and
-// signature it has already seen accepts it).
+// SendControlTampered sends the signature of the scenario's accepted
+// control with the control's body changed the way the tamper variation
+// name says, under a fresh event id (SIG-04: a receiver that caches the
+// signatures it verified accepts any body sent under one of them; the
+// fresh id keeps its deduplication out of it).
 func (h *Harness) SendControlTampered(ctx context.Context, sc *Scenario, name string) error {
 	c := sc.ControlExchange()
 	if c == nil {
@@ -412,13 +412,22 @@ func (h *Harness) SendControlTampered(ctx context.Context, sc *Scenario, name st
 	if err != nil {
 		return err
 	}
-	changed, err := v.Tamper(bytes.Clone(c.Body))
+	ev, err := ParseEvent(c.Body)
+	if err != nil {
+		return Harnessf("reading the control back: %w", err)
+	}
+	ev.ID = sc.NewID()
+	body, err := Encode(ev)
 	if err != nil {
 		return err
 	}
+	if body, err = v.Tamper(body); err != nil {
+		return err
+	}
 	h.Send(ctx, sc, Request{
-		What: fmt.Sprintf("the accepted control event sent again with its id and signature but changed (%s)", name),
-		Body: changed, Header: c.Header, Recipe: Recipe{Base: c.Recipe.Base, Variation: name},
+		What: fmt.Sprintf("the accepted control's signature on its body changed (%s) under a new event id", name),
+		Body: body, Header: c.Header,
+		Recipe: Recipe{NotReplayable: "it reuses the signature of an event the receiver accepted earlier in the run; re-run `revhook check --only SIG-04`"},
 	}, true)
 	return nil
 }

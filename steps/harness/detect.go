@@ -163,6 +163,8 @@ func noAcceptance(probes []*Exchange, ways []way) string {
 		return fmt.Sprintf("the receiver redirects (%s); DevRev does not follow redirects: use the final URL", first.Outcome())
 	case same && (first.Status == 401 || first.Status == 403):
 		return fmt.Sprintf("the receiver refused a correctly signed event in every signing way tried (%s) with %s: check the secret, or try --encoding hex|base64 and --key-encoding raw|base64", list, first.Outcome())
+	case same && (first.Status == 404 || first.Status == 405):
+		return fmt.Sprintf("the receiver answered %s to a correctly signed event (tried %s): is the URL the webhook endpoint, path included?", first.Outcome(), list)
 	case same:
 		return fmt.Sprintf("the receiver answered %s to a correctly signed event (tried %s)", first.Outcome(), list)
 	}

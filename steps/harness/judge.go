@@ -72,6 +72,8 @@ func (h *Harness) ControlVerify(ctx context.Context, sc *Scenario) error {
 func verifyControlProblem(sc *Scenario, x *Exchange) error {
 	what := fmt.Sprintf("so what %s checks could not be observed", sc.ReqID)
 	switch p := ChallengeProblem(x); {
+	case sc.h.signatureFault(x) != "":
+		return &Blocked{By: []string{sc.h.signatureFault(x)}, Msg: fmt.Sprintf("not observed: the receiver refused the control verify event (correctly signed) as unauthorized (%s), %s", x.Outcome(), what)}
 	case x.Err != nil:
 		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: the control verify event (correctly signed) got no answer (%v), %s", x.Err, what)}
 	case p != "":
@@ -145,19 +147,25 @@ func (h *Harness) FourXX(x *Exchange) error {
 }
 
 // Status judges an exchange that had to get want. No answer at all is
-// ACK-01's fault, not this requirement's.
+// ACK-01's fault, and the answer the receiver gives every request when it
+// accepts nothing is SIG-01's, not this requirement's.
 func (h *Harness) Status(x *Exchange, want int) error {
 	switch {
 	case x.Err != nil:
 		return &Blocked{By: []string{CoversTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
+	case x.Status != want && h.refusesEverything(x):
+		return &Blocked{By: []string{CoversStatus}, Msg: fmt.Sprintf("not observed: the receiver answered %s to %s, as it answers every correctly signed event", x.Outcome(), x.What)}
 	case x.Status != want:
 		return Failf("receiver answered %s to %s; %d is expected", x.Outcome(), x.What, want)
 	}
 	return nil
 }
 
+// topLevelHint explains the commonest wrong verify answer.
+const topLevelHint = " (it reads a top-level `challenge`; DevRev sends it at `verify.challenge`)"
+
 // ChallengeProblem says why x is not a correct verify answer ("" if it
-// is), with a hint for the mistakes seen in real receivers.
+// is), with a hint for the mistakes seen in real receivers at its end.
 func ChallengeProblem(x *Exchange) string {
 	if x.Err != nil {
 		return "gave no answer (" + x.Err.Error() + ")"
@@ -171,6 +179,9 @@ func ChallengeProblem(x *Exchange) string {
 	}
 	c, ok := got["challenge"]
 	if !ok {
+		if len(got) == 0 {
+			return fmt.Sprintf("answered 200 without a \"challenge\" field: %s%s", QuoteShort(string(x.RespBody)), topLevelHint)
+		}
 		return fmt.Sprintf("answered 200 without a \"challenge\" field: %s", QuoteShort(string(x.RespBody)))
 	}
 	s, ok := c.(string)
@@ -178,26 +189,77 @@ func ChallengeProblem(x *Exchange) string {
 	case ok && s == x.Challenge:
 		return ""
 	case c == nil || s == "":
-		return fmt.Sprintf("answered 200 with an empty challenge (%s): it reads a top-level `challenge`; DevRev sends it at `verify.challenge`", QuoteShort(string(x.RespBody)))
+		return fmt.Sprintf("answered 200 with an empty challenge: %s%s", QuoteShort(string(x.RespBody)), topLevelHint)
 	}
 	return fmt.Sprintf("answered 200 with the challenge %s instead of %s", QuoteShort(fmt.Sprint(c)), QuoteShort(x.Challenge))
 }
 
 // Challenge judges VER-01: the answer carries the challenge (its time is
-// VER-02's).
+// VER-02's). A verify refused as unauthorized is a signature fault, not a
+// verify one: SIG-01's when the receiver accepts no correctly signed event
+// at all, SIG-05's when it accepts plain ones but not this body (escaped
+// or non-ASCII characters, which a signature check over anything but the
+// raw bytes refuses).
 func (h *Harness) Challenge(x *Exchange) error {
 	if x.Err != nil {
 		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
 	}
+	if by := h.signatureFault(x); by != "" {
+		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s as unauthorized (%s), so whether it echoes the challenge could not be seen", x.What, x.Outcome())}
+	}
 	if p := ChallengeProblem(x); p != "" {
+		if p, ok := strings.CutSuffix(p, topLevelHint); ok {
+			return Failf("receiver %s to %s%s", p, x.What, topLevelHint)
+		}
 		return Failf("receiver %s to %s", p, x.What)
 	}
 	return nil
 }
 
+// signatureFault names the signature requirement that explains a refused,
+// correctly signed request ("" when the refusal is not about signatures).
+func (h *Harness) signatureFault(x *Exchange) string {
+	switch {
+	case x.Status != http.StatusUnauthorized && x.Status != http.StatusForbidden && !h.refusesEverything(x):
+		return ""
+	case h.Detection.NoAcceptance != "":
+		return CoversStatus
+	case !plainASCII(x.Body):
+		return "SIG-05"
+	}
+	return ""
+}
+
+// refusesEverything reports that x got the answer every correctly signed
+// probe got, when none was accepted: one fault (a wrong URL, a receiver
+// that answers 500 to everything), SIG-01's.
+func (h *Harness) refusesEverything(x *Exchange) bool {
+	if h.Detection.NoAcceptance == "" {
+		return false
+	}
+	for _, p := range h.Detection.Probes {
+		if p.Err == nil && p.Status == x.Status && !p.OK() {
+			return true
+		}
+	}
+	return false
+}
+
+// plainASCII reports a body of printable ASCII with no JSON escapes.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // VerifyInTime judges VER-02: a correct verify answer within the deadline.
 func (h *Harness) VerifyInTime(x *Exchange) error {
-	switch {
+	switch by := h.signatureFault(x); {
+	case by != "":
+		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s as unauthorized (%s)", x.What, x.Outcome())}
 	case x.Err != nil:
 		return Failf("no verify answer within the %s deadline: %v", seconds(h.opt.Timeout), x.Err)
 	case ChallengeProblem(x) != "":
@@ -210,7 +272,9 @@ func (h *Harness) VerifyInTime(x *Exchange) error {
 
 // JSONType judges VER-03 on a correct verify answer.
 func (h *Harness) JSONType(x *Exchange) error {
-	switch {
+	switch by := h.signatureFault(x); {
+	case by != "":
+		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s as unauthorized (%s)", x.What, x.Outcome())}
 	case x.Err != nil:
 		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
 	case ChallengeProblem(x) != "":
