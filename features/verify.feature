@@ -15,7 +15,7 @@ Feature: Verify — the endpoint proves it answers for the webhook
     with X exactly the challenge sent (varied lengths and characters).
 
     @VER-01 @must
-    Scenario Outline: a challenge of <length> characters is echoed exactly
+    Scenario Outline: a <length>-character challenge is echoed exactly
       DevRev's challenges are 37 characters today; nothing promises it stays so.
 
       When I send a signed verify event with a random challenge of <length> characters

@@ -196,6 +196,9 @@ func ParseURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, errors.New("the receiver URL is required")
 	}
+	if !strings.Contains(raw, "://") {
+		return nil, fmt.Errorf("%q has no scheme: write http://%s or https://%s", raw, raw, raw)
+	}
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil:

@@ -30,7 +30,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	path := fs.String("report", "", "the JSON report of a `revhook check` run")
 	server := fs.String("server", "", "base URL of a running `revhook serve`: re-deliver its event EVENT_ID to its webhook")
 	token := fs.String("token", "", "with --server: the API token of `revhook serve` (env REVHOOK_TOKEN)")
-	n := fs.Int("exchange", 1, "which recorded exchange of the requirement, as the report numbers them")
+	n := fs.Int("exchange", 0, "which recorded exchange of the requirement, as the report numbers them (default: the one that showed the failure)")
 	secret := fs.String("secret", "", "the webhook secret (env REVHOOK_SECRET)")
 	target := fs.String("url", "", "send to this URL instead of the report's")
 	timeout := fs.Duration("timeout", steps.DefaultTimeout, "receiver response deadline")
@@ -101,6 +101,9 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	red := harness.NewRedactor(key, headers.values()...)
 	fmt.Fprintln(stdout, red.String(harness.DescribeReplay(x, u.String())))
+	if v := harness.ReplayVerdict(ev, x); v != "" {
+		fmt.Fprintln(stdout, v)
+	}
 	if x.Err != nil {
 		return exitFail
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -33,7 +34,8 @@ func ReadReport(r io.Reader) (*report.Report, error) {
 	return &rep, nil
 }
 
-// Recorded finds exchange n (1-based) of requirement id in rep.
+// Recorded finds exchange n (1-based) of requirement id in rep; n 0 is
+// the first replayable exchange that showed the failure.
 func Recorded(rep *report.Report, id string, n int) (report.Evidence, error) {
 	for _, q := range rep.Requirements {
 		if !strings.EqualFold(q.ID, id) {
@@ -41,6 +43,14 @@ func Recorded(rep *report.Report, id string, n int) (report.Evidence, error) {
 		}
 		if len(q.Evidence) == 0 {
 			return report.Evidence{}, fmt.Errorf("%s has no recorded exchange (it %s)", q.ID, statusWord(q))
+		}
+		if n == 0 {
+			for _, e := range q.Evidence {
+				if e.Decisive && e.Replay != nil {
+					return e, nil
+				}
+			}
+			n = 1
 		}
 		if n < 1 || n > len(q.Evidence) {
 			return report.Evidence{}, fmt.Errorf("%s has %d recorded exchange(s); --exchange takes 1 to %d", q.ID, len(q.Evidence), len(q.Evidence))
@@ -145,4 +155,38 @@ func DescribeReplay(x *Exchange, target string) string {
 	}
 	fmt.Fprintf(&b, "\n→ %s in %s", x.Outcome(), seconds(x.Latency))
 	return b.String()
+}
+
+// expectation says what a correct receiver answers to an exchange built
+// with the named variation, and whether an answer meets it.
+func expectation(variation string, method string) (string, func(x *Exchange) bool) {
+	refused := func(x *Exchange) bool { return x.Answered() && !x.OK() }
+	for _, t := range [][]Variation{SignatureVariations(), SignatureHeaderVariations(), TamperVariations()} {
+		if _, err := Find(t, variation); err == nil {
+			return "refused (401 or 403)", refused
+		}
+	}
+	if _, err := Find(MalformedVariations(), variation); err == nil {
+		return "a 4xx", func(x *Exchange) bool { return x.Answered() && x.Status >= 400 && x.Status <= 499 }
+	}
+	if method != "" && method != http.MethodPost {
+		return "405", func(x *Exchange) bool { return x.Answered() && x.Status == http.StatusMethodNotAllowed }
+	}
+	if m := skewPattern.FindStringSubmatch(variation); m != nil && (strings.HasPrefix(m[2], "minute") || strings.HasPrefix(m[2], "hour") || strings.HasPrefix(m[2], "day")) {
+		return "refused (stale or future timestamp)", refused
+	}
+	return "acknowledged with 2xx within the deadline", func(x *Exchange) bool { return x.OK() && !x.Late }
+}
+
+// Verdict says whether a replayed exchange still shows a fault: what a
+// correct receiver answers, and whether this one did.
+func ReplayVerdict(ev report.Evidence, x *Exchange) string {
+	if ev.Replay == nil {
+		return ""
+	}
+	want, ok := expectation(ev.Replay.Variation, ev.Replay.Method)
+	if ok(x) {
+		return "expected: " + want + " — the receiver now behaves correctly"
+	}
+	return "expected: " + want + " — the fault reproduces"
 }

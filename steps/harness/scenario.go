@@ -239,6 +239,18 @@ func (sc *Scenario) Duration() (start, end time.Time) {
 	return sc.start, sc.end
 }
 
+// Blamed reports whether x is evidence of the scenario's failure.
+func (sc *Scenario) Blamed(x *Exchange) bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, y := range sc.blamed {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
 // EvidenceExchanges picks what to show for a failed scenario: probes and
 // controls first, then the blamed exchanges (or the last one), at most limit.
 func (sc *Scenario) EvidenceExchanges(limit int) []*Exchange {

@@ -165,6 +165,8 @@ func (h *Harness) describe(ctx context.Context, err error, limit time.Duration) 
 		return fmt.Errorf("connection reset by the receiver")
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("the receiver closed the connection without a complete answer")
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return fmt.Errorf("TLS: the receiver does not speak TLS on this port: is it http:// rather than https://?")
 	case strings.Contains(msg, "tls:") || strings.Contains(msg, "TLS"):
 		return fmt.Errorf("TLS: %v", rootCause(err))
 	}

@@ -99,7 +99,9 @@ func (h *Harness) Verdict(r features.Requirement, scs []*Scenario) report.Requir
 		for _, sc := range decisive {
 			for _, x := range sc.EvidenceExchanges(evidencePerScenario) {
 				if len(q.Evidence) < evidencePerReq {
-					q.Evidence = append(q.Evidence, h.evidence(x, sc.Name, r.ID, len(q.Evidence)+1))
+					ev := h.evidence(x, sc.Name, r.ID, len(q.Evidence)+1)
+					ev.Decisive = sc.Blamed(x)
+					q.Evidence = append(q.Evidence, ev)
 				}
 			}
 		}

@@ -131,6 +131,10 @@ type Evidence struct {
 	// Replay is what `revhook replay` needs to send this exchange again
 	// with a fresh timestamp and signature (extension).
 	Replay *Replay `json:"replay,omitempty"`
+	// Decisive marks the exchange that showed the failure (the refused
+	// control of a blocked check, the accepted forgery of a refusal
+	// check), as opposed to context such as a passing control (extension).
+	Decisive bool `json:"decisive,omitempty"`
 }
 
 // Replay describes how to rebuild an exchange: the unvaried body (or how to

@@ -147,7 +147,14 @@ func summaryItem(q Requirement, url string) string {
 // " — rerun: `revhook check --url URL --only ID`" when none is recorded
 // (the secret from REVHOOK_SECRET); "" when neither fits on a line.
 func howToReplay(q Requirement, url string) string {
-	for _, e := range q.Evidence {
+	evidence := make([]Evidence, 0, len(q.Evidence))
+	for _, e := range q.Evidence { // the exchange that showed the failure first
+		if e.Decisive {
+			evidence = append(evidence, e)
+		}
+	}
+	evidence = append(evidence, q.Evidence...)
+	for _, e := range evidence {
 		cmd := replayCommand(e)
 		if cmd == "" {
 			continue
