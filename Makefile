@@ -53,3 +53,17 @@ html-check:
 .PHONY: fuzz
 fuzz:
 	$(GO) test -run '^$$' -fuzz=FuzzAPI -fuzztime=$${FUZZTIME:-10s} ./simulator/mockapi
+
+# stress: the suite several times with a busy loop per core beside it; stops
+# at the first failure and names it. STRESS_RUNS (3), STRESS_PKGS (./...),
+# STRESS_SKIP (a go test -skip regexp) tune it.
+.PHONY: stress
+stress:
+	@tools/stress.sh
+
+# hostile: the real `revhook check` against fifteen hostile receivers on
+# loopback; each must cost at most 12 s wall and 150 MiB peak RSS, exit 1 and
+# say what happened. Prints a table; exits non-zero when a bound is missed.
+.PHONY: hostile
+hostile: build
+	$(GO) run ./tools/hostile -revhook $(BIN)

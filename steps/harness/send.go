@@ -10,9 +10,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -111,17 +114,21 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 		req.Header[k] = v
 	}
 	req.Header.Set("User-Agent", UserAgent)
+	var ph phases
+	req = req.WithContext(httptrace.WithClientTrace(ctx, ph.trace()))
 	h.requests.Add(1)
 	start := time.Now()
 	resp, err := h.client().Do(req)
 	if err == nil {
 		x.Status, x.RespHeader = resp.StatusCode, resp.Header
-		x.RespBody, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes))
+		x.RespBody, x.Truncated, err = readBounded(resp.Body)
 		resp.Body.Close()
+		ph.status = resp.StatusCode
+		ph.bodyBytes = len(x.RespBody)
 	}
 	x.Latency = time.Since(start)
 	if err != nil {
-		x.Err = h.describe(ctx, err, limit)
+		x.Err = h.describe(ctx, err, limit, &ph)
 		now := time.Now()
 		h.silentSince.CompareAndSwap(0, now.UnixNano())
 		if h.lastAnswer.Load() < now.Add(-h.opt.Timeout).UnixNano() {
@@ -139,17 +146,63 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	return x
 }
 
+// readBounded reads a response body up to MaxResponseBytes; truncated
+// reports that more followed (it is not read).
+func readBounded(r io.Reader) (body []byte, truncated bool, err error) {
+	body, err = io.ReadAll(io.LimitReader(r, MaxResponseBytes+1))
+	if len(body) > MaxResponseBytes {
+		return body[:MaxResponseBytes], true, nil
+	}
+	return body, false, err
+}
+
+// phases is how far an answer got before it failed: the first byte, the
+// 1xx informational answers, the final status and the body bytes read.
+type phases struct {
+	firstByte     atomic.Bool
+	informational atomic.Int32
+	status        int // 0: no final answer's head
+	bodyBytes     int
+}
+
+// trace records the phases of one request.
+func (p *phases) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GotFirstResponseByte: func() { p.firstByte.Store(true) },
+		Got1xxResponse: func(int, textproto.MIMEHeader) error {
+			p.informational.Add(1)
+			return nil
+		},
+	}
+}
+
+// timeout says how far the answer got when the time ran out.
+func (p *phases) timeout(within string) error {
+	switch {
+	case p == nil || !p.firstByte.Load():
+		return fmt.Errorf("timeout: no answer within %s", within)
+	case p.status != 0:
+		return fmt.Errorf("timeout: the %d answer's body stopped after %d bytes and did not end within %s", p.status, p.bodyBytes, within)
+	case p.informational.Load() > 0:
+		return fmt.Errorf("timeout: only 1xx informational answers (%d) and no final answer within %s", p.informational.Load(), within)
+	}
+	return fmt.Errorf("timeout: the answer began but its status line and headers were not complete within %s (a trickle)", within)
+}
+
 // describe turns a transport error into a one-line reason naming what the
-// receiver did, with a hint where one helps.
-func (h *Harness) describe(ctx context.Context, err error, limit time.Duration) error {
+// receiver did, with a hint where one helps; ph (nil for none) says how
+// far the answer got.
+func (h *Harness) describe(ctx context.Context, err error, limit time.Duration, ph *phases) error {
 	var cert *tls.CertificateVerificationError
 	var unknown x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var nerr net.Error
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "TLS handshake timeout"):
+		return h.handshakeTimeout()
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()):
-		return fmt.Errorf("timeout: no answer within %s (the %s deadline and %s of grace)", seconds(limit), seconds(h.opt.Timeout), seconds(h.opt.Grace))
+		return ph.timeout(fmt.Sprintf("%s (the %s deadline and %s of grace)", seconds(limit), seconds(h.opt.Timeout), seconds(h.opt.Grace)))
 	case errors.Is(ctx.Err(), context.Canceled):
 		return fmt.Errorf("interrupted before an answer")
 	case errors.As(err, &cert) || errors.As(err, &unknown) || errors.As(err, &hostname):
@@ -166,6 +219,11 @@ func (h *Harness) describe(ctx context.Context, err error, limit time.Duration) 
 		return fmt.Errorf("TLS: %v", rootCause(err))
 	}
 	return rootCause(err)
+}
+
+// handshakeTimeout is the reason for a TLS handshake that never ended.
+func (h *Harness) handshakeTimeout() error {
+	return fmt.Errorf("TLS handshake not complete within %s: the receiver accepted the connection but never finished the handshake", seconds(h.opt.Timeout))
 }
 
 // rootCause strips net/http's "Post \"url\": " wrapping.
@@ -252,7 +310,10 @@ func (h *Harness) Connect(ctx context.Context) (net.Conn, error) {
 	})
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
-		return nil, h.describe(ctx, err, h.opt.Timeout)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, h.handshakeTimeout()
+		}
+		return nil, h.describe(ctx, err, h.opt.Timeout, nil)
 	}
 	return tc, nil
 }
