@@ -22,6 +22,7 @@ import (
 
 	"github.com/revhook/revhook/features"
 	"github.com/revhook/revhook/fixtures/receiver"
+	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
 	"github.com/revhook/revhook/steps/harness"
 	"github.com/revhook/revhook/steps/report"
@@ -52,10 +53,23 @@ func reference(t *testing.T, cfg receiver.Config) http.Handler {
 	return rcv
 }
 
+// steadyClock is the clock of the runs whose subject is not time: the
+// receiver's deadlines are measured on a clock that stands still, so a
+// busy machine cannot make a correct receiver late (issue 15: ACK-02 over
+// TLS failed under load), while the harness's deliberate pauses
+// (RetryPause) still wait for real.
+type steadyClock struct{ *clock.Fake }
+
+// NewTimer is the real clock's: a deliberate pause ends.
+func (steadyClock) NewTimer(d time.Duration) clock.Timer { return clock.Real().NewTimer(d) }
+
 func run(t *testing.T, cfg Config) *report.Report {
 	t.Helper()
 	if cfg.Secret == "" {
 		cfg.Secret = testSecret
+	}
+	if cfg.Clock == nil && cfg.Timeout == 0 {
+		cfg.Clock = steadyClock{clock.NewFake(time.Now())}
 	}
 	rep, err := Run(context.Background(), cfg)
 	require.NoError(t, err)

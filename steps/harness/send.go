@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
 )
 
@@ -43,8 +44,12 @@ func (h *Harness) client() *http.Client {
 		DisableKeepAlives:      true,
 		DisableCompression:     true,
 		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
-		TLSHandshakeTimeout:    h.opt.Timeout,
-		DialContext:            (&net.Dialer{Timeout: h.opt.Timeout}).DialContext,
+	}
+	if h.opt.Clock == clock.Real() {
+		// On another clock the context's deadline (h.deadline) bounds the
+		// dial and the handshake too.
+		tr.TLSHandshakeTimeout = h.opt.Timeout
+		tr.DialContext = (&net.Dialer{Timeout: h.opt.Timeout}).DialContext
 	}
 	if h.opt.Insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure, opt-in
@@ -96,7 +101,7 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	}
 	x := &Exchange{What: r.What, Control: r.Control, Method: r.Method, Header: r.Header, Body: r.Body, Recipe: r.Recipe}
 	limit := h.opt.Timeout + h.opt.Grace
-	ctx, cancel := context.WithTimeout(ctx, limit)
+	ctx, cancel := h.deadline(ctx, limit)
 	defer cancel()
 	var body io.Reader
 	if r.Body != nil {
@@ -117,7 +122,7 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	var ph phases
 	req = req.WithContext(httptrace.WithClientTrace(ctx, ph.trace()))
 	h.requests.Add(1)
-	start := time.Now()
+	start := h.opt.Clock.Now()
 	resp, err := h.client().Do(req)
 	if err == nil {
 		x.Status, x.RespHeader = resp.StatusCode, resp.Header
@@ -126,7 +131,7 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 		ph.status = resp.StatusCode
 		ph.bodyBytes = len(x.RespBody)
 	}
-	x.Latency = time.Since(start)
+	x.Latency = h.opt.Clock.Now().Sub(start)
 	if err != nil {
 		x.Err = h.describe(ctx, err, limit, &ph)
 		now := time.Now()
@@ -144,6 +149,21 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	h.lastAnswer.Store(time.Now().UnixNano())
 	x.Late = x.Latency > h.opt.Timeout
 	return x
+}
+
+// deadline bounds ctx by d on the harness's clock: the receiver's time is
+// measured on it (Options.Clock), so a test on a fake clock does not fail
+// a deadline because its machine is busy.
+func (h *Harness) deadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if h.opt.Clock == clock.Real() {
+		return context.WithTimeout(ctx, d)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	t := h.opt.Clock.AfterFunc(d, func() { cancel(context.DeadlineExceeded) })
+	return ctx, func() {
+		t.Stop()
+		cancel(context.Canceled)
+	}
 }
 
 // readBounded reads a response body up to MaxResponseBytes; truncated
@@ -201,7 +221,7 @@ func (h *Harness) describe(ctx context.Context, err error, limit time.Duration, 
 	switch {
 	case strings.Contains(msg, "TLS handshake timeout"):
 		return h.handshakeTimeout()
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()):
+	case errors.Is(context.Cause(ctx), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()):
 		return ph.timeout(fmt.Sprintf("%s (the %s deadline and %s of grace)", seconds(limit), seconds(h.opt.Timeout), seconds(h.opt.Grace)))
 	case errors.Is(ctx.Err(), context.Canceled):
 		return fmt.Errorf("interrupted before an answer")
@@ -242,7 +262,7 @@ func rootCause(err error) error {
 func (h *Harness) SendCut(ctx context.Context, body []byte, hdr http.Header, n int) error {
 	h.gate.RLock()
 	defer h.gate.RUnlock()
-	ctx, cancel := context.WithTimeout(ctx, h.opt.Timeout)
+	ctx, cancel := h.deadline(ctx, h.opt.Timeout)
 	defer cancel()
 	conn, err := h.Connect(ctx)
 	if err != nil {
@@ -300,6 +320,9 @@ func (h *Harness) Connect(ctx context.Context) (net.Conn, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
+	// On a clock other than the real one ctx has no deadline to copy: its
+	// end aborts the connection's pending reads and writes instead.
+	context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	if u.Scheme != "https" {
 		return conn, nil
 	}
@@ -310,7 +333,7 @@ func (h *Harness) Connect(ctx context.Context) (net.Conn, error) {
 	})
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
 			return nil, h.handshakeTimeout()
 		}
 		return nil, h.describe(ctx, err, h.opt.Timeout, nil)
