@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/internal/suggest"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
@@ -196,19 +197,22 @@ func ParseURL(raw string) (*url.URL, error) {
 		return nil, errors.New("the receiver URL is required")
 	}
 	u, err := url.Parse(raw)
+	shown := redact.URL(raw) // the messages below never quote a password
 	switch {
+	case err != nil && shown != raw:
+		return nil, fmt.Errorf("%q is not a URL", shown) // its detail may quote the password
 	case err != nil:
 		return nil, fmt.Errorf("%q is not a URL: %v", raw, errors.Unwrap(err))
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%q must start with http:// or https://", raw)
+		return nil, fmt.Errorf("%q must start with http:// or https://", shown)
 	case u.Hostname() == "" || u.Host == "":
-		return nil, fmt.Errorf("%q has no host", raw)
+		return nil, fmt.Errorf("%q has no host", shown)
 	case u.Fragment != "":
-		return nil, fmt.Errorf("%q has a #fragment, which is never sent", raw)
+		return nil, fmt.Errorf("%q has a #fragment, which is never sent", shown)
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("%q has port %s, outside 1..65535", raw, p)
+			return nil, fmt.Errorf("%q has port %s, outside 1..65535", shown, p)
 		}
 	}
 	return u, nil

@@ -23,6 +23,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/steps/harness"
 	"github.com/revhook/revhook/steps/report"
 )
@@ -198,7 +199,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	rep := r.build(sel, scs, started)
 	rep.Interrupted = ctx.Err() != nil
-	red := harness.NewRedactor(s.Secret, s.headerValues()...)
+	red := harness.NewRedactor(s.Secret, append(s.headerValues(), redact.URLPassword(s.URL)...)...)
 	red.Value(rep)
 	rep.Finish()
 	if cfg.Cucumber != nil {

@@ -87,7 +87,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *token == "" {
 		*token = os.Getenv("REVHOOK_TOKEN")
 	}
-	if *token == "" {
+	generated := *token == ""
+	if generated {
 		*token = mockapi.NewToken()
 	}
 	if strings.ContainsAny(*token, " \t\r\n") {
@@ -120,7 +121,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 
 	out.printf("revhook mock DevRev listening on %s (Ctrl-C to stop)\n", base)
-	out.printf("token: %s\n", *token)
+	// A token the user chose is never printed; a generated one once, here.
+	if generated {
+		out.printf("token: %s (generated; the curl lines below read it from $TOKEN)\n", *token)
+	} else {
+		out.printf("token: the one given (not shown); below, $TOKEN stands for it\n")
+	}
 	out.printf("timing: retries after %s, verify every %s for %s, degraded after %d exhausted events, re-verify every %s, response deadline %s%s\n",
 		describeSchedule(sched, *scale), scaled(*verifyEvery, *scale), scaled(*verifyWindow, *scale), *degradedAfter,
 		scaled(*reverifyEvery, *scale), deadline, scaleNote(*scale))
@@ -130,9 +136,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !timeoutSet && deadline < 50*time.Millisecond {
 		out.printf("note:  the scaled response deadline %s is very short; --timeout sets it on its own (e.g. --timeout 3s)\n", deadline)
 	}
-	out.printf("try:   curl -sS -X POST %s/webhooks.create -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"event_types\":[\"work_created\"],\"url\":\"http://127.0.0.1:8089/\"}'\n", base, *token)
-	out.printf("log:   curl -sS -H 'Authorization: Bearer %s' '%s/simulator/deliveries?limit=20'\n", *token, base)
-	out.printf("state: curl -sS -H 'Authorization: Bearer %s' '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", *token, base)
+	out.printf("try:   curl -sS -X POST %s/webhooks.create -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{\"event_types\":[\"work_created\"],\"url\":\"http://127.0.0.1:8089/\"}'\n", base)
+	out.printf("log:   curl -sS -H \"Authorization: Bearer $TOKEN\" '%s/simulator/deliveries?limit=20'\n", base)
+	out.printf("state: curl -sS -H \"Authorization: Bearer $TOKEN\" '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", base)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

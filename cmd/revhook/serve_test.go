@@ -73,9 +73,10 @@ func TestServeLifecycleAndGracefulShutdown(t *testing.T) {
 		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--token", "tok-1", "--time-scale", "0.001", "--timeout", "2s"}, out, errOut)
 	}()
 	base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
-	// serve prints the token on a line of its own after the listening line:
-	// wait for it too rather than assume both writes have happened.
-	out.waitFor(ctx, t, regexp.MustCompile(`(?m)^token: tok-1$`))
+	// serve says on a line of its own after the listening line that the
+	// token given is not shown: wait for it too rather than assume both
+	// writes have happened.
+	out.waitFor(ctx, t, regexp.MustCompile(`(?m)^token: the one given \(not shown\)`))
 
 	post := func(path, body string) (int, map[string]any) {
 		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))
@@ -112,6 +113,7 @@ func TestServeLifecycleAndGracefulShutdown(t *testing.T) {
 	assert.Less(t, time.Since(start), serveShutdownGrace+time.Second)
 	assert.Regexp(t, `work_created #1 FAIL .*(abort|cancel)`, out.String())
 	assert.Contains(t, out.String(), "stopped (")
+	assert.NotContains(t, out.String(), "tok-1", "a token the user chose is never printed")
 }
 
 // TestServeVerifyRetries: by default each verify retry carries its own

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/signature"
@@ -279,7 +280,7 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 	s.hooks[h.id] = h
 	s.order = append(s.order, h.id)
 	s.addEntry(deliverylog.Entry{Kind: KindTransition, WebhookID: h.id, To: string(webhook.Unverified),
-		Message: fmt.Sprintf("created %s for %s: verification starts", h.displayID, h.url)})
+		Message: fmt.Sprintf("created %s for %s: verification starts", h.displayID, redact.URL(h.url))})
 	s.startVerifyLocked(h)
 	writeJSON(w, http.StatusCreated, map[string]any{"webhook": s.objectLocked(h)})
 	return nil

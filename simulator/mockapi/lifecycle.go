@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
@@ -79,6 +80,7 @@ type verifyTarget struct {
 	signer  *signature.Signer
 	header  http.Header
 	gen     uint64
+	red     *redact.Redactor
 }
 
 // startVerifyTaskLocked stops h's verify loop and registers the next one,
@@ -87,7 +89,19 @@ func (s *Server) startVerifyTaskLocked(h *hook, waits int) (context.Context, *ta
 	s.stopVerifyLocked(h)
 	ctx, t := s.startTaskLocked(waits)
 	h.verify = t
-	return ctx, t, verifyTarget{id: h.id, url: h.url, signer: h.signer, header: h.header, gen: h.verifyGen}
+	return ctx, t, verifyTarget{id: h.id, url: h.url, signer: h.signer, header: h.header, gen: h.verifyGen, red: s.redactorLocked(h)}
+}
+
+// redactorLocked removes from what h's receiver answered — the delivery
+// log's response previews and errors — h's secret in every form, the
+// values of its custom headers, its URL's password and the API token: a
+// receiver that echoes them must not publish them. s.mu must be held.
+func (s *Server) redactorLocked(h *hook) *redact.Redactor {
+	extra := append(redact.URLPassword(h.url), s.cfg.Token)
+	for _, vs := range h.header {
+		extra = append(extra, vs...)
+	}
+	return redact.New(h.secret, extra...)
 }
 
 // startVerifyLocked starts verification with a fresh window: a verify
@@ -243,6 +257,7 @@ func (s *Server) verifyOnce(ctx context.Context, t verifyTarget, ev event.Event,
 	if ctx.Err() != nil && !ok {
 		reason = "aborted: " + reason
 	}
+	reason = t.red.String(reason)
 	s.progress(t, func(*verifyProgress) {
 		if h := s.hooks[t.id]; h != nil {
 			h.lastVerify = &VerifyOutcome{Time: at, EventID: ev.ID, Attempt: attempt, OK: ok, Status: resp.Status, Error: reason}
@@ -252,7 +267,7 @@ func (s *Server) verifyOnce(ctx context.Context, t verifyTarget, ev event.Event,
 		Time: at, Kind: KindAttempt, WebhookID: t.id, EventID: ev.ID, EventType: "verify",
 		Timestamp: event.FormatTimestamp(ev.Timestamp, ev.Precision),
 		Attempt:   attempt, Status: resp.Status, LatencyMS: resp.Latency.Milliseconds(),
-		Error: reason, ResponsePreview: preview(resp.Body, previewBytes), Delivered: ok,
+		Error: reason, ResponsePreview: preview(t.red.Bytes(resp.Body), previewBytes), Delivered: ok,
 	})
 	return ok
 }
@@ -300,13 +315,13 @@ func (s *Server) verifyResult(t verifyTarget, in webhook.Input, why string) {
 // background, in h's current delivery period. Results feed h's machine
 // unless h has left that period. s.mu must be held.
 func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
-	webhookID, gen := h.id, h.deliverGen
+	webhookID, gen, red := h.id, h.deliverGen, s.redactorLocked(h)
 	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
 	eng := delivery.New(delivery.Config{
 		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: s.cfg.Concurrency,
 		SameBytesOnRetry: s.cfg.SameBytesOnRetry,
 		DuplicateRate:    f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
-		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID)) },
+		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID, red)) },
 	})
 	// One timer per event when idle: its retry wait. Each result gives its
 	// share back; endTask gives back those of jobs never dispatched (the
@@ -321,10 +336,11 @@ func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
 	}()
 }
 
-func attemptEntry(a delivery.Attempt, webhookID string) deliverylog.Entry {
+func attemptEntry(a delivery.Attempt, webhookID string, red *redact.Redactor) deliverylog.Entry {
 	if a.WebhookID == "" {
 		a.WebhookID = webhookID
 	}
+	a.ResponsePreview, a.Err = red.String(a.ResponsePreview), red.String(a.Err)
 	return deliverylog.FromAttempt(a)
 }
 
