@@ -296,11 +296,21 @@ func TestHangingReceiverCostsOneDeadline(t *testing.T) {
 		}
 	}), false)
 	defer close(release)
-	start := time.Now()
 	rep := run(t, Config{URL: srv.URL, Timeout: 200 * time.Millisecond})
-	// Detection, the scenarios (all at once once nothing answers) and their
-	// controls: a few deadlines and their grace, never one per scenario.
-	assert.Less(t, time.Since(start), 3*time.Second)
+	// Detection, then the requirements that own a deadline; every other
+	// scenario is blocked without sending: a few requests wait out a
+	// deadline, never one per scenario. (Counted, not timed: the wall time
+	// of hostile receivers is measured by make hostile.)
+	waited := map[string]bool{}
+	for _, q := range rep.Requirements {
+		for _, e := range q.Evidence {
+			if strings.Contains(e.Response.Error, "timeout") {
+				waited[e.Request.BodySHA256] = true
+			}
+		}
+	}
+	assert.NotEmpty(t, waited)
+	assert.LessOrEqual(t, len(waited), 8, "requests that waited out the deadline")
 	assert.Equal(t, allIDs(), sortedCopy(failing(rep)))
 	assert.Equal(t, []string{"ACK-01", "SEC-01", "VER-02"}, roots(rep))
 	assert.Contains(t, byID(rep)["ACK-01"].Reason, "timeout")
