@@ -163,7 +163,7 @@ func validate(cfg Config) (*settings, error) {
 	if secretRule == KeyEncodingAuto {
 		secretRule = signature.KeyRaw
 	}
-	if err := checkSecret(cfg.Secret, secretRule); err != nil {
+	if err := CheckSecret(cfg.Secret, secretRule); err != nil {
 		return nil, err
 	}
 	if err := checkHeader(cfg.Header); err != nil {
@@ -218,7 +218,11 @@ func ParseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-func checkSecret(secret string, k signature.KeyEncoding) error {
+// CheckSecret is the one secret rule of every command (check, send,
+// receiver, replay): required; 8 to 32 bytes (DevRev's webhooks.update
+// rule), or, for a secret whose base64 decoding is the key, valid base64
+// of at least 8 characters. The error is a *ConfigError for --secret.
+func CheckSecret(secret string, k signature.KeyEncoding) error {
 	if secret == "" {
 		return configErr("secret", "the webhook secret is required (or set REVHOOK_SECRET)")
 	}

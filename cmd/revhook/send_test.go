@@ -614,7 +614,7 @@ func TestSendInterrupted(t *testing.T) {
 	cancel()
 	select {
 	case o := <-done:
-		assert.Equal(t, exitFail, o.code)
+		assert.Equal(t, exitInterrupted, o.code, "interrupted: 130 (REPORT.md), not a verdict")
 		assert.Contains(t, o.stdout, "1 not finished")
 	case <-time.After(10 * time.Second):
 		t.Fatal("send did not stop after cancel")
