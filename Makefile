@@ -67,3 +67,13 @@ stress:
 .PHONY: hostile
 hostile: build
 	$(GO) run ./tools/hostile -revhook $(BIN)
+
+# fuzz-more: the fuzz tests beyond the mock API, each for FUZZTIME (5s):
+# the reference receiver's envelope parser, the report writers against
+# arbitrary receiver answers, --set (event.Set) and --only/--skip parsing.
+.PHONY: fuzz-more
+fuzz-more:
+	$(GO) test -run '^$$' -fuzz='^FuzzEnvelope$$' -fuzztime=$${FUZZTIME:-5s} ./fixtures/receiver
+	$(GO) test -run '^$$' -fuzz='^FuzzReportWriters$$' -fuzztime=$${FUZZTIME:-5s} ./steps/report
+	$(GO) test -run '^$$' -fuzz='^FuzzSet$$' -fuzztime=$${FUZZTIME:-5s} ./simulator/event
+	$(GO) test -run '^$$' -fuzz='^FuzzOnly$$' -fuzztime=$${FUZZTIME:-5s} ./steps
