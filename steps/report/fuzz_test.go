@@ -53,8 +53,8 @@ func FuzzReportWriters(f *testing.F) {
 func fuzzReport(body, hname, hvalue string, status int, reason string) *Report {
 	ev := Evidence{
 		Scenario: reason, Note: reason,
-		Request:  Request{Method: "POST", URL: "http://127.0.0.1:8089/", Headers: map[string]string{"X-DevRev-Signature": hvalue}, BodyPreview: body},
-		Response: Response{Status: status, Headers: map[string]string{hname: hvalue}, BodyPreview: body, Error: reason},
+		Request:   Request{Method: "POST", URL: "http://127.0.0.1:8089/", Headers: map[string]string{"X-DevRev-Signature": hvalue}, BodyPreview: body},
+		Response:  Response{Status: status, Headers: map[string]string{hname: hvalue}, BodyPreview: body, Error: reason},
 		Reproduce: "curl -sS " + body, Replay: &Replay{Exchange: 1, Method: "POST", Body: body, Command: "revhook replay " + reason},
 	}
 	r := &Report{Target: Target{URL: "http://127.0.0.1:8089/", Detection: reason}, Requirements: []Requirement{
