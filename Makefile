@@ -25,8 +25,12 @@ lint:
 test: lint vet
 	$(GO) test -race -count=1 ./...
 
+# bench: every performance figure beside its target (bench.json too). The
+# send rows run whole processes: revhook built from this checkout, a bare
+# net/http loop and vegeta (built from the module proxy into a temp dir).
+# BENCHFLAGS, e.g. "-only send,send-memory -rounds 5" or "-send-million".
 bench:
-	$(GO) run ./bench
+	$(GO) run ./bench $(BENCHFLAGS)
 
 clean:
 	rm -rf bin report.html report.xml report.json report.md
@@ -34,11 +38,14 @@ clean:
 # demo: build, start the reference receiver, run the whole conformance
 # catalogue against it and write the reports (report.html, report.xml, …).
 demo: build
-	@$(BIN) receiver --addr $(DEMO_ADDR) --secret $(SECRET) --quiet & pid=$$!; \
+	@host=$(word 1,$(subst :, ,$(DEMO_ADDR))); port=$(word 2,$(subst :, ,$(DEMO_ADDR))); \
+	if (exec 3<>/dev/tcp/$$host/$$port) 2>/dev/null; then \
+	  echo "demo: $(DEMO_ADDR) is already in use by another process; try make demo DEMO_ADDR=127.0.0.1:18089"; exit 2; fi; \
+	$(BIN) receiver --addr $(DEMO_ADDR) --secret $(SECRET) --quiet & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null' EXIT; \
-	host=$(word 1,$(subst :, ,$(DEMO_ADDR))); port=$(word 2,$(subst :, ,$(DEMO_ADDR))); \
 	for i in $$(seq 100); do (exec 3<>/dev/tcp/$$host/$$port) 2>/dev/null && break; \
 	  kill -0 $$pid 2>/dev/null || { echo "demo: the receiver did not start (is $(DEMO_ADDR) in use? try make demo DEMO_ADDR=127.0.0.1:18089)"; exit 2; }; sleep 0.05; done; \
+	kill -0 $$pid 2>/dev/null || { echo "demo: the receiver exited; not checking whatever listens on $(DEMO_ADDR)"; exit 2; }; \
 	$(BIN) check --url http://$(DEMO_ADDR)/ --secret $(SECRET) \
 	  --report html=report.html --report junit=report.xml --report json=report.json --report markdown=report.md; \
 	code=$$?; echo; echo "reports: report.html report.xml report.json report.md"; exit $$code

@@ -8,7 +8,11 @@
 // Memory rows run in child processes: the bench re-executes itself with
 // REVHOOK_BENCH_CHILD set, so each peak RSS belongs to one row alone.
 //
-//	go run ./bench [-benchtime 1s] [-rounds 3] [-concurrency 8] [-json bench.json] [-only delivery,latency,check,memory,retry,sign] [-quick]
+//	go run ./bench [-benchtime 1s] [-rounds 3] [-concurrency 8] [-json bench.json] [-only delivery,latency,check,memory,retry,sign,send,send-memory,send-first] [-quick] [-send-million]
+//
+// The send rows measure what users run: whole `revhook send` processes
+// (built from this checkout) against a bare net/http loop and vegeta (built
+// from the module proxy into a temporary directory), at concurrency 32.
 package main
 
 import (
@@ -51,7 +55,9 @@ type Settings struct {
 	// Quick shrinks every measurement to prove it works, not to measure
 	// (the unit tests; -quick).
 	Quick bool
-	Log   io.Writer // progress messages
+	// SendMillion adds a 1 000 000-event peak RSS row to send-memory.
+	SendMillion bool
+	Log         io.Writer // progress messages
 }
 
 // Measurement is a named group of rows.
@@ -72,6 +78,9 @@ func measurements() []Measurement {
 		{Name: "memory", Run: measureMemory},
 		{Name: "retry", Run: measureRetry},
 		{Name: "sign", Run: measureSign},
+		{Name: "send", Run: measureSend},
+		{Name: "send-memory", Run: measureSendMemory},
+		{Name: "send-first", Run: measureFirstDelivery},
 	}
 }
 
@@ -110,6 +119,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	jsonPath := fs.String("json", "bench.json", "where to write the results as JSON (empty: do not write)")
 	only := fs.String("only", "", "comma-separated measurement names to run (default all)")
 	quick := fs.Bool("quick", false, "tiny runs that prove each measurement works (figures not meaningful)")
+	million := fs.Bool("send-million", false, "send-memory: also measure --count 1000000 (a few minutes)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -133,7 +143,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	rep.Settings.Benchtime, rep.Settings.Rounds, rep.Settings.Concurrency = benchtime.String(), *rounds, *concurrency
 	rep.Settings.Quick = *quick
-	s := Settings{Benchtime: *benchtime, Rounds: *rounds, Concurrency: *concurrency, Quick: *quick, Log: stderr}
+	s := Settings{Benchtime: *benchtime, Rounds: *rounds, Concurrency: *concurrency, Quick: *quick, SendMillion: *million, Log: stderr}
 	for _, m := range selected {
 		fmt.Fprintf(stderr, "bench: measuring %s…\n", m.Name)
 		rows, err := m.Run(s)

@@ -133,3 +133,12 @@ func TestProcStatus(t *testing.T) {
 	assert.Positive(t, rss)
 	assert.GreaterOrEqual(t, hwm, rss)
 }
+
+func TestMedian(t *testing.T) {
+	assert.Zero(t, median(nil))
+	assert.Equal(t, 2.0, median([]float64{3, 1, 2}))
+	assert.Equal(t, 2.5, median([]float64{4, 1, 2, 3}))
+	xs := []float64{3, 1, 2}
+	median(xs)
+	assert.Equal(t, []float64{3, 1, 2}, xs, "not modified")
+}

@@ -54,6 +54,12 @@ type childSpec struct {
 	N    int    `json:"n"`
 	// Shape of the queued events (queue only): shapeCompact or shapeCatalogue.
 	Shape string `json:"shape,omitempty"`
+	// URL, Body, Signature and Concurrency configure the "bare" child: N
+	// POSTs of one signed body (the baseline of the send rows).
+	URL         string `json:"url,omitempty"`
+	Body        []byte `json:"body,omitempty"`
+	Signature   string `json:"signature,omitempty"`
+	Concurrency int    `json:"concurrency,omitempty"`
 }
 
 // Shapes of queued events.
@@ -149,6 +155,8 @@ func childMain(spec string, w, stderr io.Writer) int {
 		res, err = childQueue(ctx, cs.N, cs.Shape)
 	case "log":
 		res, err = childLog(cs.N)
+	case "bare":
+		err = childBare(ctx, cs)
 	default:
 		err = fmt.Errorf("unknown kind %q", cs.Kind)
 	}

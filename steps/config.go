@@ -18,6 +18,7 @@ import (
 	"github.com/revhook/revhook/internal/suggest"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/simulator/webhook"
 	"github.com/revhook/revhook/steps/harness"
 )
 
@@ -77,6 +78,9 @@ type Config struct {
 	Header http.Header
 	// Clock tells the time of the events' timestamps; the real clock when nil.
 	Clock clock.Clock
+	// Deadlines is the clock the receiver's deadlines are measured on (see
+	// harness.Options.Deadlines); the real clock when nil.
+	Deadlines clock.Clock
 }
 
 // ConfigError is a configuration problem found before anything was sent
@@ -113,7 +117,7 @@ type settings struct {
 func (s *settings) harnessOptions() harness.Options {
 	o := harness.Options{
 		URL: s.target, Secret: s.Secret, Timeout: s.Timeout, Insecure: s.Insecure,
-		Seed: s.seed, Header: s.Header, Clock: s.Clock, Concurrency: Concurrency,
+		Seed: s.seed, Header: s.Header, Clock: s.Clock, Deadlines: s.Deadlines, Concurrency: Concurrency,
 	}
 	if s.encoding != EncodingAuto {
 		o.Encoding = signature.Encoding(s.encoding)
@@ -359,32 +363,20 @@ func tagFilter(only []string, tags string, skip []string) string {
 	return strings.Join(parts, " && ")
 }
 
-// MaxHeaders is how many extra headers --header may add (as many as a
-// DevRev webhook's custom headers).
-const MaxHeaders = 8
-
-var headerName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-
-// reservedHeaders are set by the harness itself.
-var reservedHeaders = map[string]bool{"X-Devrev-Signature": true, "Content-Type": true, "Content-Length": true, "Host": true, "User-Agent": true}
-
 // checkHeader validates extra headers the way DevRev validates a
-// webhook's custom headers: names of letters, digits, '-' and '_', at most
-// MaxHeaders, none the harness sets itself.
+// webhook's custom headers (webhook.CheckHeaderName and CheckHeaderValue):
+// at most webhook.MaxHeaders, no reserved name. Errors never quote values.
 func checkHeader(h http.Header) error {
-	if len(h) > MaxHeaders {
-		return configErr("header", "%d headers; at most %d", len(h), MaxHeaders)
+	if len(h) > webhook.MaxHeaders {
+		return configErr("header", "%d headers; at most %d", len(h), webhook.MaxHeaders)
 	}
 	for k, vs := range h {
-		switch {
-		case !headerName.MatchString(k):
-			return configErr("header", "%q is not a header name (letters, digits, '-' and '_')", k)
-		case reservedHeaders[http.CanonicalHeaderKey(k)]:
-			return configErr("header", "%s is set by revhook itself", http.CanonicalHeaderKey(k))
+		if err := webhook.CheckHeaderName(k); err != nil {
+			return &ConfigError{Field: "header", Err: err}
 		}
 		for _, v := range vs {
-			if strings.ContainsAny(v, "\r\n\x00") {
-				return configErr("header", "the value of %s has a line break or NUL", k)
+			if err := webhook.CheckHeaderValue(v); err != nil {
+				return configErr("header", "%s: %v", k, err)
 			}
 		}
 	}

@@ -275,7 +275,9 @@ func (r *runner) suite(ctx context.Context, filter string, only map[string]bool)
 		ScenarioInitializer: func(gsc *godog.ScenarioContext) {
 			gsc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 				key := scenarioKeyOf(p)
-				if only != nil && !only[key] {
+				if only != nil && (!only[key] || r.h.Silent()) {
+					// Not selected, or the receiver stopped answering: a
+					// re-run would only wait out the deadline.
 					return ctx, godog.ErrSkip
 				}
 				reqID, level := requirementOf(p)
@@ -389,13 +391,8 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 		return nil
 	}
 	if n, ok := r.stillAnswers(ctx); !ok {
-		why := fmt.Sprintf("the receiver stopped answering after %d answers, so this was not confirmed alone: ", n)
 		for _, sc := range append(root, blocked...) {
-			if by := sc.BlockedBy(); len(by) > 0 {
-				sc.Finish(&harness.Blocked{By: by, Msg: why + sc.Reason()})
-			} else {
-				sc.Finish(harness.Failf("%s%s", why, sc.Reason()))
-			}
+			notConfirmed(sc, n)
 		}
 		return nil
 	}
@@ -453,18 +450,47 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 	}
 	for _, sc := range scs {
 		a := alone[sc.Key]
-		if a == nil {
-			continue
-		}
-		if a.Passed() {
+		switch {
+		case a != nil && a.Passed():
 			why := sc.Reason()
 			sc.Finish(nil)
 			sc.SetNote("failed while other scenarios ran (" + why + "); passed when re-run alone")
-			continue
+		case a == nil || (r.h.Silent() && unanswered(a)):
+			// Not re-run, or re-run into a receiver that no longer
+			// answers: what it showed alone proves nothing.
+			notConfirmed(sc, r.h.Answers())
+		default:
+			sc.Replace(a)
 		}
-		sc.Replace(a)
 	}
 	return nil
+}
+
+// unanswered reports whether a request of sc got no answer.
+func unanswered(sc *harness.Scenario) bool {
+	xs := sc.Sent()
+	if c := sc.ControlExchange(); c != nil {
+		xs = append(xs, c)
+	}
+	for _, x := range xs {
+		if !x.Answered() {
+			return true
+		}
+	}
+	return false
+}
+
+// notConfirmed marks a failure that could not be confirmed alone because
+// the receiver stopped answering after n answers: its reason and its note
+// say so.
+func notConfirmed(sc *harness.Scenario, n int64) {
+	why := fmt.Sprintf("the receiver stopped answering after %d answers, so this was not confirmed alone", n)
+	if by := sc.BlockedBy(); len(by) > 0 {
+		sc.Finish(&harness.Blocked{By: by, Msg: why + ": " + sc.Reason()})
+	} else {
+		sc.Finish(harness.Failf("%s: %s", why, sc.Reason()))
+	}
+	sc.SetNote(why)
 }
 
 // newSeed returns a random non-zero seed.

@@ -127,6 +127,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return usageErr(stderr, "check", "--timeout must be positive, got %s", f.timeout)
 	}
 	cfg := f.config()
+	hdr, err := f.headers.Header()
+	if err != nil {
+		return usageErr(stderr, "check", "--header: %v", err)
+	}
+	cfg.Header = hdr
 	if f.list {
 		return listScenarios(cfg, stdout, stderr)
 	}
@@ -193,7 +198,7 @@ func (f *checkFlags) config() steps.Config {
 	cfg := steps.Config{
 		URL: f.url, Secret: f.secret, Encoding: f.encoding, KeyEncoding: signature.KeyEncoding(f.keyEnc),
 		Skip: steps.SplitIDs(f.skip), Timeout: f.timeout, Insecure: f.insecure, Version: version,
-		Seed: f.seed, Header: f.headers.Header(),
+		Seed: f.seed,
 	}
 	if strings.TrimSpace(f.only) != "" {
 		if steps.LooksLikeIDs(f.only) || mistypedIDs(f.only) {

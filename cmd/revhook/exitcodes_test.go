@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestOneSecretRuleInEveryCommand: check, send, receiver and replay refuse
+// TestOneSecretRuleInEveryCommand: check, send, receiver, replay and sign refuse
 // the same secrets with the same words, exit 2, before doing anything.
 func TestOneSecretRuleInEveryCommand(t *testing.T) {
 	commands := map[string][]string{
@@ -20,6 +20,7 @@ func TestOneSecretRuleInEveryCommand(t *testing.T) {
 		"send":     {"send", "--url", "http://127.0.0.1:9/", "--schedule", ""},
 		"receiver": {"receiver", "--addr", "127.0.0.1:0"},
 		"replay":   {"replay", "--report", "no-such-report.json", "SIG-01"},
+		"sign":     {"sign", "--file", "no-such-body.json"},
 	}
 	for _, tc := range []struct{ secret, want string }{
 		{"abc", "secret is 3 bytes; it must be 8 to 32 bytes"},
@@ -45,7 +46,8 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		want string
 	}{
 		{"port out of range", []string{"check", "--url", "http://127.0.0.1:99999/", "--secret", cliSecret}, "port 99999, outside 1..65535"},
-		{"schedule overflows once scaled", []string{"serve", "--schedule", "2562047h", "--time-scale", "1000"}, "--schedule 2562047h0m0s at --time-scale 1000 is over the longest duration"},
+		{"schedule overflows once scaled", []string{"serve", "--schedule", "2562047h", "--time-scale", "1000"}, "--schedule: 2562047h0m0s at --time-scale 1000 is over the longest duration"},
+		{"send's schedule overflows once scaled", []string{"send", "--url", "http://127.0.0.1:9/", "--secret", cliSecret, "--schedule", "30s,2562047h", "--time-scale", "1000"}, "--schedule: 2562047h0m0s at --time-scale 1000 is over the longest duration"},
 		{"verify window overflows once scaled", []string{"serve", "--verify-window", "2000000h", "--time-scale", "1000"}, "--verify-window"},
 		{"re-verify period overflows once scaled", []string{"serve", "--reverify-every", "2000000h", "--time-scale", "1000"}, "--reverify-every"},
 	} {

@@ -50,6 +50,7 @@ func commands() []command {
 		{"receiver", "run the reference (correct) webhook receiver", runReceiver},
 		{"replay", "send an exchange recorded in a check report again, freshly stamped and signed", runReplay},
 		{"catalog", "list the conformance requirements and the event types", runCatalog},
+		{"sign", "print the X-DevRev-Signature of a body, or a signed example delivery", runSign},
 		{"completion", "print a shell completion script (bash, zsh or fish)", runCompletion},
 		{"help", "print a command's help", runHelp},
 	}
@@ -154,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// SIGTERM) rather than what its cut-short work concluded, so a script
 	// tells an interruption from a verdict; usage errors and revhook's own
 	// failures keep their codes.
-	if stopped, ok := interruptedCode(ctx); ok && (code == exitOK || code == exitFail) {
+	if stopped, ok := interruptedCode(ctx); ok && (code == exitOK || code == exitFail || code == exitInterrupted) {
 		return stopped
 	}
 	return code
@@ -390,9 +391,9 @@ func responseDeadline(timeout time.Duration, given bool, scale float64) time.Dur
 
 // checkScaled refuses a duration that does not fit a time.Duration once
 // multiplied by the time scale (it would wrap around: "retries after 1ns").
-func checkScaled(flagName string, d time.Duration, scale float64) error {
+func checkScaled(d time.Duration, scale float64) error {
 	if float64(d)*max(scale, 1) >= float64(math.MaxInt64) {
-		return fmt.Errorf("--%s %s at --time-scale %g is over the longest duration revhook can wait (%s)", flagName, d, scale, time.Duration(math.MaxInt64))
+		return fmt.Errorf("%s at --time-scale %g is over the longest duration revhook can wait (%s)", d, scale, time.Duration(math.MaxInt64))
 	}
 	return nil
 }

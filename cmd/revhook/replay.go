@@ -62,10 +62,14 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return usageErr(stderr, "replay", "--url: %v", err)
 	}
+	hdr, err := headers.Header()
+	if err != nil {
+		return usageErr(stderr, "replay", "--header: %v", err)
+	}
 	h, err := harness.New(harness.Options{
 		URL: u, Secret: key, Encoding: signature.Encoding(rep.Target.Encoding),
 		KeyEncoding: signature.KeyEncoding(rep.Target.KeyEncoding), Timeout: *timeout, Insecure: *insecure,
-		Header: headers.Header(),
+		Header: hdr,
 	})
 	if err != nil {
 		return usageErr(stderr, "replay", "--secret: %v", err)
@@ -74,18 +78,10 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return usageErr(stderr, "replay", "%v", err)
 	}
-	red := harness.NewRedactor(key, headerValues(headers)...)
+	red := harness.NewRedactor(key, headers.values()...)
 	fmt.Fprintln(stdout, red.String(harness.DescribeReplay(x, u.String())))
 	if x.Err != nil {
 		return exitFail
 	}
 	return exitOK
-}
-
-func headerValues(h headerFlag) []string {
-	var out []string
-	for _, vs := range h.Header() {
-		out = append(out, vs...)
-	}
-	return out
 }

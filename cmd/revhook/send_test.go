@@ -22,6 +22,7 @@ import (
 
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/load"
 	"github.com/revhook/revhook/simulator/signature"
 )
 
@@ -30,6 +31,7 @@ type recorder struct {
 	srv    *httptest.Server
 	status int
 	first  chan struct{} // closed on the first request
+	seen   chan struct{} // one token per request (dropped when full)
 	once   sync.Once
 	mu     sync.Mutex
 	reqs   []recorded
@@ -43,18 +45,25 @@ type recorded struct {
 
 func newRecorder(t *testing.T, status int) *recorder {
 	t.Helper()
-	r := &recorder{status: status, first: make(chan struct{})}
+	r := &recorder{status: status, first: make(chan struct{}), seen: make(chan struct{}, 1)}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
 		r.reqs = append(r.reqs, recorded{req.Header.Clone(), body, req.URL.Path})
 		r.mu.Unlock()
 		r.once.Do(func() { close(r.first) })
+		select {
+		case r.seen <- struct{}{}:
+		default:
+		}
 		w.WriteHeader(r.status)
 	}))
 	t.Cleanup(r.srv.Close)
 	return r
 }
+
+// next is ready after a request arrived (since the last receive).
+func (r *recorder) next() <-chan struct{} { return r.seen }
 
 func (r *recorder) requests() []recorded {
 	r.mu.Lock()
@@ -187,7 +196,7 @@ func TestSendUsageErrorsExitTwoBeforeSending(t *testing.T) {
 		{"unknown type", append(ok, "--type", "work_exploded"), "--type"},
 		{"zero count", append(ok, "--count", "0"), "--count"},
 		{"negative count", append(ok, "--count", "-3"), "--count"},
-		{"huge count", append(ok, "--count", "100000000"), "--count"},
+		{"huge count", append(ok, "--count", "10000000000"), "--count"},
 		{"zero concurrency", append(ok, "--concurrency", "0"), "--concurrency"},
 		{"duplicates above 1", append(ok, "--duplicates", "1.5"), "--duplicates"},
 		{"negative duplicates", append(ok, "--duplicates", "-0.1"), "--duplicates"},
@@ -202,7 +211,7 @@ func TestSendUsageErrorsExitTwoBeforeSending(t *testing.T) {
 		{"bad precision", append(ok, "--precision", "ps"), "--precision"},
 		{"bad encoding", append(ok, "--encoding", "base32"), "--encoding"},
 		{"bad key encoding", append(ok, "--key-encoding", "hex"), "--key-encoding"},
-		{"secret not base64", append(ok, "--key-encoding", "base64"), "--key-encoding"},
+		{"secret not base64", append(ok, "--key-encoding", "base64"), "--secret: secret is not valid base64"},
 		{"unreadable data", append(ok, "--data", filepath.Join(t.TempDir(), "nope.json")), "--data"},
 		{"data not JSON", append(ok, "--data", notJSON), "--data"},
 		{"set without =", append(ok, "--set", "work.title"), "--set"},
@@ -213,7 +222,19 @@ func TestSendUsageErrorsExitTwoBeforeSending(t *testing.T) {
 		{"duration without rate", append(ok, "--duration", "1s"), "--rate"},
 		{"negative rate", append(ok, "--rate", "-1", "--duration", "1s"), "--rate"},
 		{"rate and count", append(ok, "--rate", "10", "--duration", "1s", "--count", "5"), "--count"},
-		{"too many load events", append(ok, "--rate", "100000", "--duration", "1h"), "--rate"},
+		{"too many load events", append(ok, "--rate", "1000000", "--duration", "2h"), "--rate"},
+		{"rate beyond the pacer", append(ok, "--rate", "2e6", "--duration", "1ms"), "--rate"},
+		{"header without =", append(ok, "--header", "X-Api-Key"), "--header"},
+		{"header with a bad name", append(ok, "--header", "X Api=k3y-value-secret"), "--header"},
+		{"header with an empty name", append(ok, "--header", "=k3y-value-secret"), "--header"},
+		{"header replacing the signature", append(ok, "--header", "x-devrev-signature=k3y-value-secret"), "--header"},
+		{"header replacing the content type", append(ok, "--header", "Content-Type=k3y-value-secret"), "--header"},
+		{"header with a line break", append(ok, "--header", "X-Api-Key=k3y-value-secret\r\nX-Evil: 1"), "--header"},
+		{"nine headers", append(ok, "--header", "A=1", "--header", "B=1", "--header", "C=1", "--header", "D=1",
+			"--header", "E=1", "--header", "F=1", "--header", "G=1", "--header", "H=1", "--header", "I=1"), "--header"},
+		{"server and header", []string{"--server", "http://127.0.0.1:1", "--token", "t", "--header", "X-Api-Key=k3y-value-secret"}, "--header"},
+		{"server and print", []string{"--server", "http://127.0.0.1:1", "--token", "t", "--print"}, "--print"},
+		{"print and duplicates", append(ok, "--print", "--duplicates", "0.5"), "--print"},
 		{"server bad url", []string{"--server", "localhost:8088", "--token", "t"}, "--server"},
 		{"server without token", []string{"--server", "http://127.0.0.1:1"}, "--token"},
 		{"server and url", []string{"--server", "http://127.0.0.1:1", "--token", "t", "--url", u}, "--server"},
@@ -232,6 +253,7 @@ func TestSendUsageErrorsExitTwoBeforeSending(t *testing.T) {
 				assert.Equal(t, 1, strings.Count(strings.TrimSpace(stderr), "\n")+1, "one line: %q", stderr)
 			}
 			assert.NotContains(t, stderr, cliSecret, "the secret is never printed")
+			assert.NotContains(t, stderr, "k3y-value-secret", "header values are never printed")
 		})
 	}
 	assert.Empty(t, rec.requests(), "nothing was sent")
@@ -343,9 +365,29 @@ func TestSendDuplicatesReorderAndDropFirst(t *testing.T) {
 	}
 	assert.Equal(t, 30, dups)
 	assert.Contains(t, stdout, "30 events: 30 delivered, 0 failed after every attempt (30 attempts, 30 duplicates)")
-	// Same bytes and signature for each event and its duplicate.
+	// A duplicate is a new invocation of the same event, as DevRev makes
+	// it: same id and payload, its own timestamp and a valid signature.
+	v, err := signature.NewVerifier(cliSecret, signature.KeyRaw)
+	require.NoError(t, err)
+	stamp := regexp.MustCompile(`"timestamp":"[^"]*"`)
 	seen := map[string]recorded{}
 	for _, r := range rec.requests() {
+		var env struct{ ID string }
+		require.NoError(t, json.Unmarshal(r.body, &env))
+		assert.True(t, v.Verify(r.body, r.header.Get(signature.Header)))
+		if first, ok := seen[env.ID]; ok {
+			assert.Equal(t, stamp.ReplaceAllString(string(first.body), ""), stamp.ReplaceAllString(string(r.body), ""))
+		}
+		seen[env.ID] = r
+	}
+
+	// --same-bytes-on-retry: the duplicate repeats the bytes and signature.
+	same := newRecorder(t, 200)
+	code, _, stderr = revhook(context.Background(), "send", "--url", same.srv.URL, "--secret", cliSecret,
+		"--count", "5", "--duplicates", "1", "--concurrency", "1", "--seed", "9", "--same-bytes-on-retry")
+	require.Equal(t, exitOK, code, stderr)
+	seen = map[string]recorded{}
+	for _, r := range same.requests() {
 		var env struct{ ID string }
 		require.NoError(t, json.Unmarshal(r.body, &env))
 		if first, ok := seen[env.ID]; ok {
@@ -407,81 +449,98 @@ func TestSendLoadGenerator(t *testing.T) {
 	var hits atomic.Int64
 	u := referenceURL(t, &hits)
 	code, stdout, stderr := revhook(context.Background(), "send", "--url", u, "--secret", cliSecret,
-		"--rate", "200", "--duration", "300ms", "--concurrency", "4")
+		"--rate", "200", "--duration", "300ms", "--concurrency", "4", "--quiet")
 	require.Equal(t, exitOK, code, stderr+stdout)
 	assert.Equal(t, int64(60), hits.Load())
-	assert.Empty(t, attemptLines(stdout), "the load generator prints progress, not attempts")
+	assert.Empty(t, attemptLines(stdout), "--quiet: the summary, not attempts")
 	assert.Regexp(t, `achieved rate \d+\.\d/s \(requested 200/s\); success ratio 100\.00% \(60/60\); latency p50 \S+ p90 \S+ p99 \S+`, stdout)
-	assert.NotContains(t, stdout, "\r", "no carriage returns when stdout is not a terminal")
+	assert.NotContains(t, stdout+stderr, "\r", "no progress line when stderr is not a terminal")
 }
 
 // DevRev keeps sending new events while earlier ones wait for their
 // retries: a receiver that is down must not throttle the generator. With
 // concurrency 1 the engine's default would hold 64 events at most, so
-// events 65… would go out only after the first ones were exhausted.
+// events 65… would go out only after the first ones were exhausted. The
+// retry is an hour away, so every first attempt must reach the receiver
+// while all earlier events wait; the test then interrupts the run. It
+// waits for requests, never for time (the old form raced a 200/s rate
+// against scaled retries and failed on a loaded machine).
 func TestSendLoadRetriesDoNotThrottleGeneration(t *testing.T) {
 	rec := newRecorder(t, http.StatusServiceUnavailable)
-	code, stdout, stderr := revhook(context.Background(), "send", "--url", rec.srv.URL, "--secret", cliSecret,
-		"--rate", "200", "--duration", "500ms", "--concurrency", "1", "--time-scale", "0.01", "--timeout", "3s")
-	require.Equal(t, exitFail, code, stderr+stdout)
-	reqs := rec.requests()
-	require.Len(t, reqs, 300, "100 events, 3 attempts each")
-	seen := map[string]int{}
-	firsts := 0
-	for i, r := range reqs {
-		var ev struct{ ID string }
-		require.NoError(t, json.Unmarshal(r.body, &ev))
-		seen[ev.ID]++
-		if seen[ev.ID] == 1 {
-			firsts++
-		}
-		if seen[ev.ID] == 3 {
-			assert.Equal(t, 100, firsts, "request %d is a third attempt before every event was sent once", i)
-			break
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type out struct {
+		code           int
+		stdout, stderr string
+	}
+	done := make(chan out, 1)
+	go func() {
+		code, stdout, stderr := revhook(ctx, "send", "--url", rec.srv.URL, "--secret", cliSecret,
+			"--rate", "1000", "--duration", "100ms", "--concurrency", "1", "--schedule", "1h", "--timeout", "3s", "--quiet")
+		done <- out{code, stdout, stderr}
+	}()
+	deadline := time.After(20 * time.Second) // bounds a hang; not a synchronisation
+	for len(rec.requests()) < 100 {
+		select {
+		case o := <-done:
+			t.Fatalf("send ended before every first attempt: exit %d\n%s%s", o.code, o.stdout, o.stderr)
+		case <-deadline:
+			t.Fatalf("only %d of 100 first attempts reached the receiver", len(rec.requests()))
+		case <-rec.next():
 		}
 	}
-	assert.Regexp(t, `achieved rate \d+\.\d/s \(requested 200/s\); success ratio 0\.00% \(0/100\)`, stdout)
+	ids := map[string]bool{}
+	for _, r := range rec.requests() {
+		var ev struct{ ID string }
+		require.NoError(t, json.Unmarshal(r.body, &ev))
+		ids[ev.ID] = true
+	}
+	assert.Len(t, ids, 100, "100 distinct events, each sent once, all waiting for their retry")
+	cancel()
+	o := <-done
+	assert.Equal(t, exitInterrupted, o.code, o.stderr)
+	assert.Contains(t, o.stdout, "100 events: 0 delivered, 0 failed after every attempt, 100 not finished")
+	assert.Contains(t, o.stdout, "failed attempts by reason: 100 × HTTP 503 is not 2xx")
 }
 
-// The load generator hands the engine encoded bodies and the events'
-// labels, not their payload objects.
-func TestSendPlanJobKeepsLabelsOnly(t *testing.T) {
+// The job of an event carries its encoded body and labels, the plan's URL,
+// signer, fault setting and extra headers.
+func TestSendPlanJob(t *testing.T) {
 	g := event.NewGenerator(event.Options{Seed: 1})
 	ev, err := g.New("work_created", g.WebhookID())
 	require.NoError(t, err)
-	want, err := ev.Encode()
+	body, err := ev.Encode()
 	require.NoError(t, err)
-	p := &sendPlan{url: "http://127.0.0.1:1/", dropFirst: 1}
-	job, err := p.job(ev)
-	require.NoError(t, err)
-	assert.Equal(t, want, job.Body)
-	assert.Nil(t, job.Event.Payload)
-	assert.Equal(t, ev.ID, job.Event.ID)
-	assert.Equal(t, ev.Type, job.Event.Type)
-	assert.Equal(t, ev.WebhookID, job.Event.WebhookID)
+	ev.Payload = nil
+	p := &sendPlan{url: "http://127.0.0.1:1/", dropFirst: 1, header: http.Header{"X-Api-Key": {"k"}}}
+	job := p.job(ev, body)
+	assert.Equal(t, body, job.Body)
+	assert.Equal(t, ev, job.Event)
 	assert.Equal(t, p.url, job.URL)
 	assert.Equal(t, 1, job.DropFirst)
+	assert.Equal(t, p.header, job.Header)
 }
 
 func TestProgressLine(t *testing.T) {
-	s := &loadStats{}
-	s.generated = 10
-	s.result(delivery.Result{Delivered: true, Attempts: []delivery.Attempt{{Number: 1, Delivered: true}}})
-	s.attempt(delivery.Attempt{Latency: 2 * time.Millisecond})
-	s.attempt(delivery.Attempt{Latency: 4 * time.Millisecond})
-	assert.Equal(t, "[   2.0s] sent 10/100  5.0/s  delivered 1  failed 0  pending 9  avg latency 3.00ms",
-		progressLine(s, 2*time.Second, 100))
+	f := load.Figures{Generated: 10, Events: 1, Delivered: 1, P50: 2 * time.Millisecond, P99: 4 * time.Millisecond}
+	assert.Equal(t, "[   2.0s] sent 10/100  5.0/s  delivered 1  failed 0  pending 9  p50 2.00ms  p99 4.00ms",
+		progressLine(f, 2*time.Second, 100))
 }
 
-func TestPercentiles(t *testing.T) {
-	s := &loadStats{}
-	assert.Equal(t, []time.Duration{0, 0}, s.percentiles(0.5, 0.99))
-	for i := 100; i >= 1; i-- {
-		s.attempt(delivery.Attempt{Latency: time.Duration(i) * time.Millisecond})
+func TestPrintSummary(t *testing.T) {
+	var b bytes.Buffer
+	s := load.Summary{
+		Figures: load.Figures{
+			Generated: 4, Events: 4, Delivered: 3, Exhausted: 1, Attempts: 6, Failed: 3,
+			P50: time.Millisecond, P90: 2 * time.Millisecond, P99: 3 * time.Millisecond, Max: 4 * time.Millisecond,
+			Reasons: []load.Reason{{Reason: "HTTP 500 is not 2xx", Count: 2}, {Reason: "timeout after 3s: no response", Count: 1}},
+		},
+		Elapsed: 2 * time.Second, Generating: time.Second,
 	}
-	s.attempt(delivery.Attempt{}) // dropped: no latency, not counted
-	assert.Equal(t, []time.Duration{50 * time.Millisecond, 90 * time.Millisecond, 99 * time.Millisecond, 100 * time.Millisecond},
-		s.percentiles(0.50, 0.90, 0.99, 1))
+	printSummary(&syncWriter{w: &b}, &sendPlan{count: 4, rate: 4}, s)
+	assert.Equal(t, "4 events: 3 delivered, 1 failed after every attempt (6 attempts) in 2s\n"+
+		"achieved rate 4.0/s (requested 4/s); success ratio 75.00% (3/4); latency p50 1.00ms p90 2.00ms p99 3.00ms max 4.00ms\n"+
+		"failed attempts by reason: 2 × HTTP 500 is not 2xx; 1 × timeout after 3s: no response\n", b.String())
 }
 
 func TestFormatAttempt(t *testing.T) {
@@ -515,14 +574,6 @@ func TestFormatAttempt(t *testing.T) {
 			assert.Equal(t, tt.want, formatAttempt(a, start, tt.next))
 		})
 	}
-}
-
-func TestIsTerminal(t *testing.T) {
-	assert.False(t, isTerminal(&bytes.Buffer{}))
-	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
-	require.NoError(t, err)
-	defer f.Close()
-	assert.False(t, isTerminal(f), "a regular file is not a terminal")
 }
 
 // fakeMock answers POST /simulator/events like `revhook serve` does.
@@ -614,9 +665,86 @@ func TestSendInterrupted(t *testing.T) {
 	cancel()
 	select {
 	case o := <-done:
-		assert.Equal(t, exitInterrupted, o.code, "interrupted: 130 (REPORT.md), not a verdict")
+		assert.Equal(t, exitInterrupted, o.code, "Ctrl-C: 130, after the summary")
 		assert.Contains(t, o.stdout, "1 not finished")
+		assert.Contains(t, o.stdout, "interrupted after 1 of 1 events")
 	case <-time.After(10 * time.Second):
 		t.Fatal("send did not stop after cancel")
 	}
+}
+
+// --header reaches the receiver on every attempt; its value is never printed.
+func TestSendExtraHeaders(t *testing.T) {
+	rec := newRecorder(t, 500)
+	const key = "k3y-value-secret"
+	code, stdout, stderr := revhook(context.Background(), "send", "--url", rec.srv.URL, "--secret", cliSecret,
+		"--header", "X-Api-Key="+key, "--header", "x_tenant=acme", "--schedule", "1ms", "--time-scale", "1")
+	require.Equal(t, exitFail, code, stderr)
+	reqs := rec.requests()
+	require.Len(t, reqs, 2)
+	for _, r := range reqs {
+		assert.Equal(t, key, r.header.Get("X-Api-Key"))
+		assert.Equal(t, "acme", r.header.Get("X_tenant"))
+		assert.NotEmpty(t, r.header.Get(signature.Header))
+	}
+	assert.Contains(t, stdout, "extra headers X-Api-Key X_tenant")
+	assert.NotContains(t, stdout+stderr, key)
+}
+
+// --print writes what would be sent, signed, and sends nothing.
+func TestSendPrint(t *testing.T) {
+	rec := newRecorder(t, 200)
+	code, stdout, stderr := revhook(context.Background(), "send", "--url", rec.srv.URL, "--secret", cliSecret,
+		"--print", "--count", "3", "--seed", "4", "--header", "X-Api-Key=k3y-value-secret")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Empty(t, rec.requests(), "nothing sent")
+	assert.NotContains(t, stdout, "k3y-value-secret")
+	v, err := signature.NewVerifier(cliSecret, signature.KeyRaw)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 3)
+	for _, l := range lines {
+		var p struct {
+			Method, URL string
+			Headers     map[string]string
+			Body        json.RawMessage
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &p), l)
+		assert.Equal(t, "POST", p.Method)
+		assert.Equal(t, rec.srv.URL, p.URL)
+		assert.Equal(t, "application/json", p.Headers["Content-Type"])
+		assert.Equal(t, redactedHeader, p.Headers["X-Api-Key"])
+		assert.True(t, v.Verify(p.Body, p.Headers[signature.Header]), "signed over the exact body")
+	}
+	// The same seed prints the same events (timestamps apart).
+	_, again, _ := revhook(context.Background(), "send", "--url", rec.srv.URL, "--secret", cliSecret, "--print", "--count", "3", "--seed", "4")
+	strip := regexp.MustCompile(`"\d{4}-\d\d-\d\dT[^"]*"|"X-Devrev-Signature":"[^"]*"|"X-DevRev-Signature":"[^"]*"|"X-Api-Key":"[^"]*",?`)
+	assert.Equal(t, strip.ReplaceAllString(stdout, ""), strip.ReplaceAllString(again, ""))
+}
+
+// Beyond the pool of generated payloads, events stay distinct: their own
+// ids and their own subject objects.
+func TestSendManyEventsStayDistinct(t *testing.T) {
+	rec := newRecorder(t, 200)
+	code, _, stderr := revhook(context.Background(), "send", "--url", rec.srv.URL, "--secret", cliSecret,
+		"--count", "150", "--concurrency", "8", "--quiet")
+	require.Equal(t, exitOK, code, stderr)
+	reqs := rec.requests()
+	require.Len(t, reqs, 150)
+	ids, works := map[string]bool{}, map[string]bool{}
+	for _, r := range reqs {
+		var env struct {
+			ID   string
+			Work struct {
+				Work struct {
+					DisplayID string `json:"display_id"`
+				}
+			} `json:"work_created"`
+		}
+		require.NoError(t, json.Unmarshal(r.body, &env))
+		ids[env.ID] = true
+		works[env.Work.Work.DisplayID] = true
+	}
+	assert.Len(t, ids, 150)
+	assert.Len(t, works, 150)
 }

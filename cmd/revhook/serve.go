@@ -77,8 +77,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		scaledFlags["schedule"] = max(scaledFlags["schedule"], d)
 	}
 	for _, name := range []string{"schedule", "verify-window", "verify-every", "reverify-every"} {
-		if err := checkScaled(name, scaledFlags[name], *scale); err != nil {
-			return usageErr(stderr, "serve", "%v", err)
+		if err := checkScaled(scaledFlags[name], *scale); err != nil {
+			return usageErr(stderr, "serve", "--%s: %v", name, err)
 		}
 	}
 	prec, err := event.ParsePrecision(*precision)

@@ -1,31 +1,17 @@
 package mockapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/revhook/revhook/simulator/webhook"
 )
 
-// Custom header bounds (docs/protocol.md §1.2: DevRev's beta API lets a
-// webhook carry up to 8 headers sent with every invocation).
-const (
-	// MaxHeaders is how many custom headers a webhook may carry
-	// (webhooks-create-request: maxItems 8).
-	MaxHeaders = 8
-	// maxHeaderName and maxHeaderValue bound one header (project choice:
-	// DevRev's schema sets no length).
-	maxHeaderName  = 256
-	maxHeaderValue = 4096
-)
-
-// reservedHeaders are names a webhook may not set, lower-case: the
-// signature and body framing the sender owns, and hop-by-hop or
-// connection-level headers that would break the request.
-var reservedHeaders = []string{
-	"x-devrev-signature", "content-type", "content-length", "content-encoding",
-	"transfer-encoding", "host", "user-agent", "connection", "keep-alive",
-	"proxy-connection", "te", "trailer", "upgrade", "expect",
-}
+// MaxHeaders is how many custom headers a webhook may carry
+// (webhook.MaxHeaders).
+const MaxHeaders = webhook.MaxHeaders
 
 // Header is one custom header of a webhook, as DevRev's webhook-header.
 type Header struct {
@@ -49,44 +35,26 @@ type headersUpdate struct {
 	Set    *[]headerIn `json:"set"`
 }
 
-// validateHeaderName checks DevRev's rule (alphanumeric ASCII, hyphens and
-// underscores) and the reserved names; field names the field for the error.
+// validateHeaderName checks DevRev's rule and the reserved names
+// (webhook.CheckHeaderName); field names the field for the error.
 func validateHeaderName(field, name string) *Error {
-	if name == "" {
+	switch err := webhook.CheckHeaderName(name); {
+	case err == nil:
+		return nil
+	case errors.Is(err, webhook.ErrEmptyHeaderName):
 		return missingField(field, "a header needs a name, e.g. x-api-key")
+	case errors.Is(err, webhook.ErrReservedHeader):
+		return notPermitted(field, err.Error())
+	default:
+		return invalidField(field, "%s", err.Error())
 	}
-	if len(name) > maxHeaderName {
-		return invalidField(field, "the header name is %d bytes; the limit is %d", len(name), maxHeaderName)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return invalidField(field, "header names take only ASCII letters, digits, '-' and '_'; %q has %q at byte %d",
-				truncate(name, 64), string(rune(c)), i)
-		}
-	}
-	for _, r := range reservedHeaders {
-		if strings.EqualFold(name, r) {
-			return notPermitted(field, fmt.Sprintf("%s is reserved: the sender sets it itself (reserved: %s)",
-				http.CanonicalHeaderKey(name), strings.Join(reservedHeaders, ", ")))
-		}
-	}
-	return nil
 }
 
-// validateHeaderValue checks that value can be sent as an HTTP header value
-// unchanged: no control characters but tab, no surrounding whitespace.
+// validateHeaderValue checks that value can be sent unchanged
+// (webhook.CheckHeaderValue).
 func validateHeaderValue(field, value string) *Error {
-	if len(value) > maxHeaderValue {
-		return invalidField(field, "the header value is %d bytes; the limit is %d", len(value), maxHeaderValue)
-	}
-	for i := 0; i < len(value); i++ {
-		if c := value[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return invalidField(field, "a header value may not hold control characters (byte %d is 0x%02x)", i, c)
-		}
-	}
-	if strings.TrimSpace(value) != value {
-		return invalidField(field, "a header value may not start or end with whitespace (receivers would see it trimmed)")
+	if err := webhook.CheckHeaderValue(value); err != nil {
+		return invalidField(field, "%s", err.Error())
 	}
 	return nil
 }
@@ -151,8 +119,8 @@ func (u *headersUpdate) validate() (validatedHeaderOps, *Error) {
 		if n == "" {
 			return ops, invalidField(f, "give the name of a header to remove")
 		}
-		if len(n) > maxHeaderName {
-			return ops, invalidField(f, "the header name is %d bytes; the limit is %d", len(n), maxHeaderName)
+		if len(n) > webhook.MaxHeaderName {
+			return ops, invalidField(f, "the header name is %d bytes; the limit is %d", len(n), webhook.MaxHeaderName)
 		}
 	}
 	ops.remove = u.Remove

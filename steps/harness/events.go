@@ -22,17 +22,18 @@ const BaseType = "work_created"
 // (forward compatibility).
 func (sc *Scenario) Event(typ string) (event.Event, error) {
 	sc.mu.Lock()
-	base := sc.base
-	if base == nil || base.Type != typ {
+	base := sc.bases[typ]
+	if base == nil {
 		b, err := sc.buildBase(typ)
 		if err != nil {
 			sc.mu.Unlock()
 			return event.Event{}, err
 		}
 		base = &b
-		if sc.base == nil {
-			sc.base = base
+		if sc.bases == nil {
+			sc.bases = map[string]*event.Event{}
 		}
+		sc.bases[typ] = base
 	}
 	sc.mu.Unlock()
 	body, err := base.Encode()

@@ -39,6 +39,11 @@ type Options struct {
 	Header http.Header
 	// Clock tells the time of timestamps; clock.Real() when nil.
 	Clock clock.Clock
+	// Deadlines is the clock the receiver's deadlines and latencies are
+	// measured on; clock.Real() when nil. Tests whose subject is not time
+	// use one that stands still, so a busy machine cannot make a correct
+	// receiver late.
+	Deadlines clock.Clock
 	// Concurrency is how many scenarios run at once (8 when zero).
 	Concurrency int
 }
@@ -68,13 +73,14 @@ type Harness struct {
 
 	requests atomic.Int64 // requests sent
 	answers  atomic.Int64 // complete answers received
-	// silentSince is when a request first got no answer, lastAnswer when
-	// the latest answer arrived (Unix nanoseconds, 0: never).
+	// silentSince is when the latest request that got no answer was sent,
+	// lastAnswer when the latest answer arrived (Unix nanoseconds, 0: never).
 	silentSince, lastAnswer atomic.Int64
 }
 
-// Silent reports whether the receiver has answered nothing since a
-// request first went unanswered: it stopped answering.
+// Silent reports whether the receiver has answered nothing since the
+// latest unanswered request was sent: it stopped answering. (A receiver
+// that missed one request early and answered later is not silent.)
 func (h *Harness) Silent() bool {
 	s := h.silentSince.Load()
 	return s != 0 && h.lastAnswer.Load() < s
@@ -85,6 +91,9 @@ func (h *Harness) Silent() bool {
 func New(o Options) (*Harness, error) {
 	if o.Clock == nil {
 		o.Clock = clock.Real()
+	}
+	if o.Deadlines == nil {
+		o.Deadlines = clock.Real()
 	}
 	if o.Grace == 0 {
 		o.Grace = o.Timeout / 2

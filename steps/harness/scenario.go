@@ -79,8 +79,8 @@ type Scenario struct {
 	sent      []*Exchange // made by the When steps (not controls)
 	blamed    []*Exchange
 	last      *Exchange
-	base      *event.Event // the scenario's base event, once built
-	attached  []*Exchange  // detection probes shown as evidence
+	bases     map[string]*event.Event // the scenario's base event of each type, once built
+	attached  []*Exchange             // detection probes shown as evidence
 	note      string
 }
 

@@ -45,7 +45,7 @@ func (h *Harness) client() *http.Client {
 		DisableCompression:     true,
 		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 	}
-	if h.opt.Clock == clock.Real() {
+	if h.opt.Deadlines == clock.Real() {
 		// On another clock the context's deadline (h.deadline) bounds the
 		// dial and the handshake too.
 		tr.TLSHandshakeTimeout = h.opt.Timeout
@@ -122,7 +122,7 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	var ph phases
 	req = req.WithContext(httptrace.WithClientTrace(ctx, ph.trace()))
 	h.requests.Add(1)
-	start := h.opt.Clock.Now()
+	start, began := h.opt.Deadlines.Now(), time.Now() // the receiver's time, and the silence bookkeeping's
 	resp, err := h.client().Do(req)
 	if err == nil {
 		x.Status, x.RespHeader = resp.StatusCode, resp.Header
@@ -131,12 +131,15 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 		ph.status = resp.StatusCode
 		ph.bodyBytes = len(x.RespBody)
 	}
-	x.Latency = h.opt.Clock.Now().Sub(start)
+	x.Latency = h.opt.Deadlines.Now().Sub(start)
 	if err != nil {
 		x.Err = h.describe(ctx, err, limit, &ph)
-		now := time.Now()
-		h.silentSince.CompareAndSwap(0, now.UnixNano())
-		if h.lastAnswer.Load() < now.Add(-h.opt.Timeout).UnixNano() {
+		for s := began.UnixNano(); ; { // the latest unanswered request's start
+			if old := h.silentSince.Load(); old >= s || h.silentSince.CompareAndSwap(old, s) {
+				break
+			}
+		}
+		if h.lastAnswer.Load() < time.Now().Add(-h.opt.Timeout).UnixNano() {
 			// Nothing at all was answered for a whole deadline while this
 			// request waited: the receiver stalls, and waves of scenarios
 			// would each wait out the deadline. A receiver that is slow
@@ -151,15 +154,14 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	return x
 }
 
-// deadline bounds ctx by d on the harness's clock: the receiver's time is
-// measured on it (Options.Clock), so a test on a fake clock does not fail
-// a deadline because its machine is busy.
+// deadline bounds ctx by d on Options.Deadlines, the clock the receiver's
+// time is measured on.
 func (h *Harness) deadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if h.opt.Clock == clock.Real() {
+	if h.opt.Deadlines == clock.Real() {
 		return context.WithTimeout(ctx, d)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	t := h.opt.Clock.AfterFunc(d, func() { cancel(context.DeadlineExceeded) })
+	t := h.opt.Deadlines.AfterFunc(d, func() { cancel(context.DeadlineExceeded) })
 	return ctx, func() {
 		t.Stop()
 		cancel(context.Canceled)

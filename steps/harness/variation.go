@@ -47,6 +47,13 @@ func (h *Harness) Build(ev event.Event, v Variation) (Built, error) {
 	if out.Method == "" {
 		out.Method = http.MethodPost
 	}
+	if v.Event != nil || v.Encode != nil {
+		// The stages change the payload's maps in place: give them a
+		// copy, so that the caller's event stays the unvaried one.
+		if ev, err = ParseEvent(base); err != nil {
+			return Built{}, Harnessf("copying the event to vary: %w", err)
+		}
+	}
 	if v.Event != nil {
 		if err := v.Event(&ev, h.opt.Clock.Now()); err != nil {
 			return Built{}, err

@@ -114,13 +114,14 @@ func (h *Harness) Verdict(r features.Requirement, scs []*Scenario) report.Requir
 // within the requirement (replay's --exchange).
 func (h *Harness) evidence(x *Exchange, scenario, reqID string, n int) report.Evidence {
 	sum := sha256.Sum256(x.Body)
+	sent := h.sentHeader(x)
 	ev := report.Evidence{
 		Scenario: scenario,
 		Note:     x.What,
 		Request: report.Request{
 			Method:      x.Method,
 			URL:         h.URL(),
-			Headers:     flatten(x.Header),
+			Headers:     flatten(sent),
 			BodySHA256:  hex.EncodeToString(sum[:]),
 			BodyPreview: preview(x.Body),
 			BodyBytes:   len(x.Body),
@@ -131,7 +132,7 @@ func (h *Harness) evidence(x *Exchange, scenario, reqID string, n int) report.Ev
 			BodyPreview: preview(x.RespBody),
 			LatencyMS:   x.Latency.Milliseconds(),
 		},
-		Reproduce: h.curl(x, reqID, n),
+		Reproduce: h.curl(x, sent, reqID, n),
 		Replay:    replayOf(x, reqID, n),
 	}
 	if x.Err != nil {
@@ -181,22 +182,38 @@ func preview(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// curl returns a command that repeats the exchange as it was sent (its
-// signed timestamp goes stale; the replay command re-stamps it).
-func (h *Harness) curl(x *Exchange, reqID string, n int) string {
+// sentHeader is the header x went with: the --header values under its own,
+// as do sends them (User-Agent aside).
+func (h *Harness) sentHeader(x *Exchange) http.Header {
+	if len(h.opt.Header) == 0 {
+		return x.Header
+	}
+	out := http.Header{}
+	for k, v := range h.opt.Header {
+		out[k] = v
+	}
+	for k, v := range x.Header {
+		out[k] = v
+	}
+	return out
+}
+
+// curl returns a command that repeats the exchange as it was sent, with
+// header hd (its signed timestamp goes stale; the replay command re-stamps it).
+func (h *Harness) curl(x *Exchange, hd http.Header, reqID string, n int) string {
 	var b strings.Builder
 	b.WriteString("curl -sS -i")
 	if h.opt.Insecure {
 		b.WriteString(" -k")
 	}
 	fmt.Fprintf(&b, " --max-time %g -X %s %s", h.opt.Timeout.Seconds(), x.Method, ShellQuote(h.URL()))
-	keys := make([]string, 0, len(x.Header))
-	for k := range x.Header {
+	keys := make([]string, 0, len(hd))
+	for k := range hd {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		for _, v := range x.Header[k] {
+		for _, v := range hd[k] {
 			fmt.Fprintf(&b, " -H %s", ShellQuote(k+": "+v))
 		}
 	}
