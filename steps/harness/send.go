@@ -335,7 +335,8 @@ func (h *Harness) Connect(ctx context.Context) (net.Conn, error) {
 	})
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
-		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+		var nerr net.Error // the connection's deadline is ctx's: either may end it first
+		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()) {
 			return nil, h.handshakeTimeout()
 		}
 		return nil, h.describe(ctx, err, h.opt.Timeout, nil)
