@@ -81,6 +81,7 @@ func measurements() []Measurement {
 		{Name: "send", Run: measureSend},
 		{Name: "send-memory", Run: measureSendMemory},
 		{Name: "send-first", Run: measureFirstDelivery},
+		{Name: "serve", Run: measureServe},
 	}
 }
 

@@ -100,6 +100,8 @@ type childResult struct {
 	Final *memSnapshot `json:"final,omitempty"`
 	// Seconds is how long the measured work took to set up.
 	Seconds float64 `json:"seconds"`
+	// Figures are a child's own results by name (serve load).
+	Figures map[string]float64 `json:"figures,omitempty"`
 }
 
 // snapshot collects garbage and reads the process's memory.
@@ -157,6 +159,8 @@ func childMain(spec string, w, stderr io.Writer) int {
 		res, err = childLog(cs.N)
 	case "bare":
 		err = childBare(ctx, cs)
+	case "serve":
+		res, err = childServeLoad(ctx, cs.N)
 	default:
 		err = fmt.Errorf("unknown kind %q", cs.Kind)
 	}

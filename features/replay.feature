@@ -32,6 +32,9 @@ Feature: Replay — the timestamp keeps old deliveries from being played again
 
     @RPL-02 @must
     Scenario Outline: a timestamp with <precision> precision is accepted
+      Every other scenario's event carries microseconds, as DevRev's real
+      deliveries do: its control shows that precision is accepted.
+
       Given the receiver accepts a correctly signed work_created event
       When I send a correctly signed work_created event with a timestamp of <precision> precision
       Then the receiver acknowledges it with 2xx
@@ -39,7 +42,6 @@ Feature: Replay — the timestamp keeps old deliveries from being played again
       Examples:
         | precision   |
         | nanosecond  |
-        | microsecond |
         | millisecond |
 
     @RPL-02 @must

@@ -62,6 +62,7 @@ Feature: Verify — the endpoint proves it answers for the webhook
 
     @VER-03 @should
     Scenario: the verify answer is labelled as JSON
+      Given the receiver answers a correctly signed verify event with its challenge
       When I send a signed verify event with a random challenge of 37 characters
       Then the answer has the content type application/json
 

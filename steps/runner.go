@@ -227,6 +227,12 @@ func (r *runner) phases(ctx context.Context, filter string) ([]*harness.Scenario
 	if err := r.confirmAlone(ctx, filter, scs); err != nil || ctx.Err() != nil {
 		return scs, cucumber, err
 	}
+	if r.h.Silent() {
+		// The last requests went unanswered (say, retries a receiver
+		// holds on to): one probe tells whether it still answers at all
+		// before the load scenarios are blocked for it.
+		r.stillAnswers(ctx)
+	}
 	load, _, err := r.suite(ctx, andTags(filter, loadTag), nil)
 	return append(scs, load...), cucumber, err
 }
@@ -422,9 +428,6 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 // answers at all, and how many answers the run had had before.
 func (r *runner) stillAnswers(ctx context.Context) (int64, bool) {
 	n := r.h.Answers()
-	if r.h.Silent() {
-		return n, false
-	}
 	sc := r.h.NewScenario("probe after the concurrent phase", "probe", "", "")
 	_ = r.h.Control(ctx, sc, harness.BaseType)
 	x := sc.ControlExchange()

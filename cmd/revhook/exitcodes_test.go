@@ -80,7 +80,7 @@ func TestSignalsExitTheShellsCodes(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		for name, args := range map[string][]string{
 			"send":  {"send", "--url", url, "--secret", cliSecret, "--count", "3", "--timeout", "1m"},
-			"serve": {"serve", "--addr", "127.0.0.1:0", "--quiet"},
+			"serve": {"serve", "--addr", "127.0.0.1:0", "--state", "memory", "--quiet"},
 			"check": {"check", "--url", url, "--secret", cliSecret, "--timeout", "1m", "--quiet"},
 		} {
 			t.Run(name+"/"+sig.String(), func(t *testing.T) {

@@ -32,7 +32,7 @@ func runReceiver(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	tolerance := fs.Duration("tolerance", receiver.DefaultTolerance, "accepted distance between an event's timestamp and now, either way")
 	quiet := fs.Bool("quiet", false, "do not print a line per delivery")
 	fault := fs.String("fault", "", "serve a deliberately broken receiver instead, to see what check catches "+
-		"(raw key, 5m window: --key-encoding and --tolerance do not apply); one of: "+
+		"(its own key encoding and window: --key-encoding and --tolerance do not apply); one of: "+
 		strings.Join(faulty.Names(), ", "))
 	if code, done := parseFlags(fs, args); done {
 		return code
@@ -150,6 +150,10 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the connection (a fixture that
+// closes it after an error hijacks it).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusWriter) WriteHeader(code int) {
 	if s.status == 0 {

@@ -132,7 +132,7 @@ func TestServeRedactsEverythingAnEchoingReceiverSends(t *testing.T) {
 	out, errOut := newServeOutput(), newServeOutput()
 	done := make(chan int, 1)
 	go func() {
-		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--token", leakToken, "--time-scale", "0.001", "--timeout", "2s", "--schedule", ""}, out, errOut)
+		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--state", "memory", "--token", leakToken, "--time-scale", "0.001", "--timeout", "2s", "--schedule", ""}, out, errOut)
 	}()
 	base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
 	call := func(method, path, body string) (int, string) {

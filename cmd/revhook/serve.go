@@ -7,17 +7,21 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/revhook/revhook/simulator/clock"
+	"github.com/revhook/revhook/simulator/console"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/mockapi"
 	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/simulator/store"
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
@@ -45,6 +49,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sameBytes := fs.Bool("same-bytes-on-retry", false, "re-send the first attempt's bytes (timestamp and signature) on every retry of an event or verify request; by default each attempt carries its own")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate on https receivers")
 	quiet := fs.Bool("quiet", false, "do not print a line per attempt and transition")
+	queueLimit := fs.Int("queue-limit", mockapi.DefaultQueueLimit, "events queued or being delivered at once, over every trigger; a trigger beyond it is refused with 429 too_many_requests")
+	statePath := fs.String("state", "", "state file keeping webhooks, pending deliveries and the delivery log across restarts (default: revhook/serve.db in the user's state directory); \"memory\" keeps nothing")
+	readyFile := fs.String("ready-file", "", "write the base URL to this file once the listener is up (removed on exit), for CI scripts")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -67,6 +74,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return usageErr(stderr, "serve", "--log-size must be 1 to 10000000, got %d", *logSize)
 	case *concurrency < 1 || *concurrency > 10_000:
 		return usageErr(stderr, "serve", "--concurrency must be 1 to 10000, got %d", *concurrency)
+	case *queueLimit < 1 || *queueLimit > 100_000_000:
+		return usageErr(stderr, "serve", "--queue-limit must be 1 to 100000000, got %d", *queueLimit)
 	}
 	sched, err := parseSchedule(*schedule)
 	if err != nil {
@@ -93,12 +102,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return usageErr(stderr, "serve", "--key-encoding: %v", err)
 	}
+	tokenFrom := "--token"
 	if *token == "" {
-		*token = os.Getenv("REVHOOK_TOKEN")
+		*token, tokenFrom = os.Getenv("REVHOOK_TOKEN"), "REVHOOK_TOKEN"
 	}
-	generated := *token == ""
-	if generated {
-		*token = mockapi.NewToken()
+	if *token == "" {
+		*token, tokenFrom = mockapi.NewToken(), ""
 	}
 	if strings.ContainsAny(*token, " \t\r\n") {
 		return usageErr(stderr, "serve", "--token must not contain spaces")
@@ -106,7 +115,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	deadline := responseDeadline(*timeout, timeoutSet, *scale)
 
 	out := &linePrinter{w: stdout, quiet: *quiet}
+	st, stateDesc, err := openState(*statePath, *logSize)
+	if err != nil {
+		return usageErr(stderr, "serve", "--state: %v", err)
+	}
+	if st != nil {
+		defer func() {
+			if err := st.Close(); err != nil {
+				fmt.Fprintf(stderr, "revhook serve: %v\n", err)
+			}
+		}()
+	}
 	srv, err := mockapi.New(mockapi.Config{
+		Store: st,
 		Token: *token,
 		Clock: clock.Scaled(clock.Real(), *scale),
 		Client: delivery.NewClient(delivery.ClientOptions{
@@ -116,26 +137,44 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Schedule: sched, VerifyWindow: *verifyWindow, VerifyEvery: *verifyEvery,
 		DegradedAfter: *degradedAfter, ReverifyEvery: *reverifyEvery, RequireHTTPS: *requireHTTPS,
 		Encoding: enc, KeyEncoding: ke, Precision: prec, Seed: *seed,
-		Concurrency: *concurrency, LogSize: *logSize, OnEntry: out.entry,
+		Concurrency: *concurrency, LogSize: *logSize, OnEntry: out.entry, QueueLimit: *queueLimit,
 	})
 	if err != nil {
+		if st != nil {
+			return usageErr(stderr, "serve", "--state %s: %v", st.Path(), err)
+		}
 		return usageErr(stderr, "serve", "%v", err)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		closeCtx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+		defer cancel()
+		_ = srv.Close(closeCtx)
 		return usageErr(stderr, "serve", "--addr: %v", err)
 	}
 	base := "http://" + ln.Addr().String()
+	if *readyFile != "" {
+		if err := writeReadyFile(*readyFile, base); err != nil {
+			ln.Close()
+			closeCtx, cancel := context.WithTimeout(context.Background(), serveShutdownGrace)
+			defer cancel()
+			_ = srv.Close(closeCtx)
+			return usageErr(stderr, "serve", "--ready-file: %v", err)
+		}
+		defer os.Remove(*readyFile)
+	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	// Shutdown waits for connections to go idle and a console stream never
+	// does: request contexts end when shutdown begins, which ends the streams.
+	baseCtx, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	hs.BaseContext = func(net.Listener) context.Context { return baseCtx }
+	hs.RegisterOnShutdown(endStreams)
 
 	out.printf("revhook mock DevRev listening on %s (Ctrl-C to stop)\n", base)
-	// A token the user chose is never printed; a generated one once, here.
-	if generated {
-		out.printf("token: %s (generated; the curl lines below read it from $TOKEN)\n", *token)
-	} else {
-		out.printf("token: the one given (not shown); below, $TOKEN stands for it\n")
-	}
+	shown := printToken(out, base, *token, tokenFrom)
+	out.printf("state file: %s\n", stateDesc)
 	out.printf("timing: retries after %s, verify every %s for %s, degraded after %d exhausted events, re-verify every %s, response deadline %s%s\n",
 		describeSchedule(sched, *scale), scaled(*verifyEvery, *scale), scaled(*verifyWindow, *scale), *degradedAfter,
 		scaled(*reverifyEvery, *scale), deadline, scaleNote(*scale))
@@ -145,9 +184,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !timeoutSet && deadline < 50*time.Millisecond {
 		out.printf("note:  the scaled response deadline %s is very short; --timeout sets it on its own (e.g. --timeout 3s)\n", deadline)
 	}
-	out.printf("try:   curl -sS -X POST %s/webhooks.create -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{\"event_types\":[\"work_created\"],\"url\":\"http://127.0.0.1:8089/\"}'\n", base)
-	out.printf("log:   curl -sS -H \"Authorization: Bearer $TOKEN\" '%s/simulator/deliveries?limit=20'\n", base)
-	out.printf("state: curl -sS -H \"Authorization: Bearer $TOKEN\" '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", base)
+	out.printf("try:   curl -sS -X POST %s/webhooks.create -H \"Authorization: Bearer %s\" -H 'Content-Type: application/json' -d '{\"event_types\":[\"work_created\"],\"url\":\"http://127.0.0.1:8089/\"}'\n", base, shown)
+	out.printf("log:   curl -sS -H \"Authorization: Bearer %s\" '%s/simulator/deliveries?limit=20'\n", shown, base)
+	out.printf("state: curl -sS -H \"Authorization: Bearer %s\" '%s/simulator/webhooks'   (degraded, failures, next re-verify)\n", shown, base)
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -174,6 +213,71 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	out.printf("stopped (%d delivery log entries)\n", srv.Log().Total())
 	return exitOK
+}
+
+// printToken prints the token and the console's URL, and returns what the
+// example commands show for the token. A token serve generated is printed,
+// and the console URL carries it (the page drops it from the address bar);
+// a token the user supplied (from is --token or REVHOOK_TOKEN) is never
+// printed: the examples say $REVHOOK_TOKEN and the console asks for it.
+func printToken(out *linePrinter, base, token, from string) string {
+	if from == "" {
+		out.printf("token: %s\n", token)
+		out.printf("console: %s%s?token=%s\n", base, console.PagePath, url.QueryEscape(token))
+		return token
+	}
+	out.printf("token: the one given by %s (not printed)\n", from)
+	out.printf("console: %s%s   (asks for the token)\n", base, console.PagePath)
+	return "$REVHOOK_TOKEN"
+}
+
+// openState opens the state file --state names: nil for "memory", the
+// default file when empty. desc says where the state lives, for the
+// console.
+func openState(path string, logSize int) (st *store.Store, desc string, err error) {
+	if path == "memory" {
+		return nil, "in memory only (--state memory): nothing survives a restart", nil
+	}
+	if path == "" {
+		if path, err = defaultStatePath(); err != nil {
+			return nil, "", err
+		}
+	}
+	st, err = store.Open(path, logSize)
+	if err != nil {
+		return nil, "", err
+	}
+	return st, path + " (--state FILE or --state memory to change)", nil
+}
+
+// defaultStatePath is revhook/serve.db in the user's state directory:
+// $XDG_STATE_HOME, else ~/.local/state, else the user's config directory.
+func defaultStatePath() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "revhook", "serve.db"), nil
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "revhook", "serve.db"), nil
+	}
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no state directory (%v); give --state FILE or --state memory", err)
+	}
+	return filepath.Join(d, "revhook", "serve.db"), nil
+}
+
+// writeReadyFile writes base and a newline to path, atomically (a reader
+// never sees a partial URL).
+func writeReadyFile(path, base string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(base+"\n"), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // parseSchedule reads "30s,3m" into retry delays.

@@ -70,13 +70,14 @@ func TestServeLifecycleAndGracefulShutdown(t *testing.T) {
 	out, errOut := newServeOutput(), &bytes.Buffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--token", "tok-1", "--time-scale", "0.001", "--timeout", "2s"}, out, errOut)
+		done <- runServe(runCtx, []string{"--addr", "127.0.0.1:0", "--token", "tok-1", "--time-scale", "0.001", "--timeout", "2s", "--state", "memory"}, out, errOut)
 	}()
 	base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
-	// serve says on a line of its own after the listening line that the
-	// token given is not shown: wait for it too rather than assume both
-	// writes have happened.
-	out.waitFor(ctx, t, regexp.MustCompile(`(?m)^token: the one given \(not shown\)`))
+	// serve prints the console line after the listening line: wait for it
+	// too rather than assume both writes have happened. A token given by
+	// --token is never printed.
+	out.waitFor(ctx, t, regexp.MustCompile(`(?m)^console: `))
+	assert.Contains(t, out.String(), "token: the one given by --token (not printed)")
 
 	post := func(path, body string) (int, map[string]any) {
 		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))
@@ -136,7 +137,7 @@ func TestServeVerifyRetries(t *testing.T) {
 			runCtx, stop := context.WithCancel(ctx)
 			out := newServeOutput()
 			done := make(chan int, 1)
-			args := append([]string{"--addr", "127.0.0.1:0", "--token", "tok-2", "--time-scale", "0.001", "--timeout", "2s", "--quiet"}, tc.args...)
+			args := append([]string{"--addr", "127.0.0.1:0", "--token", "tok-2", "--time-scale", "0.001", "--timeout", "2s", "--quiet", "--state", "memory"}, tc.args...)
 			go func() { done <- runServe(runCtx, args, out, &bytes.Buffer{}) }()
 			defer func() { stop(); <-done }()
 			base := out.waitFor(ctx, t, regexp.MustCompile(`listening on (http://\S+)`))
@@ -182,7 +183,7 @@ func TestServeUsageErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			code := runServe(t.Context(), tc.args, &out, &errOut)
+			code := runServe(t.Context(), append(tc.args, "--state", "memory"), &out, &errOut)
 			assert.Equal(t, exitUsage, code)
 			assert.Contains(t, errOut.String(), tc.want)
 			assert.NotContains(t, out.String(), "listening")

@@ -50,6 +50,9 @@ type Entry struct {
 	ResponsePreview string `json:"response_preview,omitempty"`
 	// Duplicate marks an injected duplicate delivery.
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Replay marks an attempt of an event re-delivered on request (POST
+	// /simulator/replay): a new invocation with the event's id.
+	Replay bool `json:"replay,omitempty"`
 	// Delivered reports a successful attempt.
 	Delivered bool `json:"delivered"`
 	// From and To are the webhook's internal states of a transition:

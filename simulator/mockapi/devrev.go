@@ -29,6 +29,7 @@ const (
 // Server.mu.
 type hook struct {
 	id, displayID string
+	display       int // the number in displayID
 	url           string
 	eventTypes    []string
 	secret        string
@@ -273,15 +274,21 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 	}
 	s.display++
 	h := &hook{
-		id: s.gen.WebhookID(), displayID: fmt.Sprintf("webhook-%d", s.display),
+		id: s.gen.WebhookID(), displayID: fmt.Sprintf("webhook-%d", s.display), display: s.display,
 		url: req.URL, eventTypes: types, secret: secret, signer: signer,
 		headers: headers, header: headerOf(headers), created: now, modified: now, m: webhook.New(s.cfg.DegradedAfter),
 	}
 	s.hooks[h.id] = h
+	s.redactors.Store(h.id, s.redactorLocked(h))
 	s.order = append(s.order, h.id)
 	s.addEntry(deliverylog.Entry{Kind: KindTransition, WebhookID: h.id, To: string(webhook.Unverified),
 		Message: fmt.Sprintf("created %s for %s: verification starts", h.displayID, redact.URL(h.url))})
 	s.startVerifyLocked(h)
+	s.saveHookLocked(h)
+	if e := s.syncStore(); e != nil {
+		s.removeHookLocked(h)
+		return e
+	}
 	writeJSON(w, http.StatusCreated, map[string]any{"webhook": s.objectLocked(h)})
 	return nil
 }
@@ -364,11 +371,12 @@ func (s *Server) webhooksList(w http.ResponseWriter, r *http.Request) *Error {
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	out := make([]WebhookObject, 0, len(s.order))
 	for _, id := range s.order {
 		out = append(out, s.objectLocked(s.hooks[id]))
 	}
+	s.mu.Unlock()
+	// Encoded and written without the lock: a slow client holds nobody up.
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
 	return nil
 }
@@ -477,6 +485,10 @@ func (s *Server) webhooksUpdate(w http.ResponseWriter, r *http.Request) *Error {
 	if e := s.applyUpdateLocked(h, v); e != nil {
 		return e
 	}
+	s.saveHookLocked(h)
+	if e := s.syncStore(); e != nil {
+		return e
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhook": s.objectLocked(h)})
 	return nil
 }
@@ -516,6 +528,7 @@ func (s *Server) applyUpdateLocked(h *hook, v validUpdate) *Error {
 		changed = append(changed, "secret")
 	}
 	h.modified = s.clk.Now()
+	s.redactors.Store(h.id, s.redactorLocked(h))
 	if len(changed) > 0 {
 		s.applyLocked(h, webhook.Changed, strings.Join(changed, " and ")+" changed")
 	}
@@ -549,17 +562,30 @@ func mergeTypes(base, add, remove []string) []string {
 }
 
 func (s *Server) webhooksDelete(w http.ResponseWriter, r *http.Request) *Error {
-	return s.withHookLocked(r, func(h *hook) {
-		s.stopVerifyLocked(h)
-		s.failQueuedLocked(h)
-		delete(s.hooks, h.id)
-		for i, o := range s.order {
-			if o == h.id {
-				s.order = append(s.order[:i], s.order[i+1:]...)
-				break
-			}
-		}
+	var e *Error
+	err := s.withHookLocked(r, func(h *hook) {
+		s.removeHookLocked(h)
 		s.note(h.id, "", fmt.Sprintf("deleted %s: no further deliveries", h.displayID))
-		writeJSON(w, http.StatusOK, map[string]any{})
+		if e = s.syncStore(); e == nil {
+			writeJSON(w, http.StatusOK, map[string]any{})
+		}
 	})
+	if err != nil {
+		return err
+	}
+	return e
+}
+
+// removeHookLocked stops h's work and forgets it. s.mu must be held.
+func (s *Server) removeHookLocked(h *hook) {
+	s.stopVerifyLocked(h)
+	s.failQueuedLocked(h)
+	delete(s.hooks, h.id)
+	for i, o := range s.order {
+		if o == h.id {
+			s.order = append(s.order[:i], s.order[i+1:]...)
+			break
+		}
+	}
+	s.dropHook(h.id)
 }

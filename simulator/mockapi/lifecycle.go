@@ -25,6 +25,9 @@ const previewBytes = 256
 // step's actions. s.mu must be held.
 func (s *Server) applyLocked(h *hook, in webhook.Input, why string) webhook.Step {
 	n, st := h.m.Next(in)
+	if st.Changed() || n.Exhausted != h.m.Exhausted {
+		defer s.saveHookLocked(h)
+	}
 	h.m = n
 	var entry deliverylog.Entry
 	if st.Changed() {
@@ -93,7 +96,8 @@ func (s *Server) startVerifyTaskLocked(h *hook, waits int) (context.Context, *ta
 }
 
 // redactorLocked removes from what h's receiver answered — the delivery
-// log's response previews and errors — h's secret in every form, the
+// log's response previews, errors and messages (addEntry, through
+// s.redactors), the last verify result — h's secret in every form, the
 // values of its custom headers, its URL's password and the API token: a
 // receiver that echoes them must not publish them. s.mu must be held.
 func (s *Server) redactorLocked(h *hook) *redact.Redactor {
@@ -315,13 +319,13 @@ func (s *Server) verifyResult(t verifyTarget, in webhook.Input, why string) {
 // background, in h's current delivery period. Results feed h's machine
 // unless h has left that period. s.mu must be held.
 func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
-	webhookID, gen, red := h.id, h.deliverGen, s.redactorLocked(h)
+	webhookID, gen := h.id, h.deliverGen
 	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
 	eng := delivery.New(delivery.Config{
 		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: s.cfg.Concurrency,
 		SameBytesOnRetry: s.cfg.SameBytesOnRetry,
 		DuplicateRate:    f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
-		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID, red)) },
+		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID)) },
 	})
 	// One timer per event when idle: its retry wait. Each result gives its
 	// share back; endTask gives back those of jobs never dispatched (the
@@ -336,11 +340,10 @@ func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
 	}()
 }
 
-func attemptEntry(a delivery.Attempt, webhookID string, red *redact.Redactor) deliverylog.Entry {
+func attemptEntry(a delivery.Attempt, webhookID string) deliverylog.Entry {
 	if a.WebhookID == "" {
 		a.WebhookID = webhookID
 	}
-	a.ResponsePreview, a.Err = red.String(a.ResponsePreview), red.String(a.Err)
 	return deliverylog.FromAttempt(a)
 }
 
@@ -349,6 +352,10 @@ func (s *Server) deliveryResult(tk *task, webhookID string, gen uint64, r delive
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.taskWaitsLocked(tk, -1)
+	if tk.queued > 0 {
+		tk.queued--
+		s.queued--
+	}
 	h, ok := s.hooks[webhookID]
 	evID := r.Job.Event.ID
 	switch {

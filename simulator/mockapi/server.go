@@ -27,11 +27,13 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/simulator/store"
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
@@ -119,6 +121,18 @@ type Config struct {
 	// MaxWebhooks bounds how many webhooks each API style may hold; creating
 	// more answers 409 conflict.
 	MaxWebhooks int
+	// QueueLimit bounds the events queued or being delivered at once, over
+	// every trigger (DefaultQueueLimit when zero); a trigger that would pass
+	// it is refused with 429 too_many_requests and retry_after.
+	QueueLimit int
+	// ReplayKeep is how many of the latest events POST /simulator/replay
+	// can re-deliver (DefaultReplayKeep when zero).
+	ReplayKeep int
+	// Store keeps the mock's state in a file (serve --state): webhooks,
+	// pending deliveries and the delivery log are restored by New and
+	// written as they change. Nil keeps everything in memory. The caller
+	// closes it after Close.
+	Store *store.Store
 	// Log is the delivery log; a new one of LogSize entries when nil.
 	Log *deliverylog.Log
 	// LogSize is the capacity of the log created when Log is nil.
@@ -137,6 +151,11 @@ type poster interface {
 // Server is the mock DevRev. It is an http.Handler; Close stops its
 // background work.
 type Server struct {
+	// redactors holds, by webhook id, what that webhook's log entries must
+	// never show (its secret in every form, header values, URL password,
+	// the API token): read by addEntry, which runs with or without s.mu.
+	redactors sync.Map
+
 	cfg    Config
 	clk    clock.Clock
 	client *delivery.Client
@@ -148,6 +167,23 @@ type Server struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	seq    atomic.Uint64 // seeds of per-trigger engines
+	// closing is set by Close before it cancels anything: deliveries that
+	// end from then on keep their records in the state file.
+	closing atomic.Bool
+	// batchSeq numbers triggers (their records in the state file).
+	batchSeq atomic.Uint64
+	// store is Config.Store (nil in memory); recs are the records of the
+	// deliveries in progress, by key (deliveryRecord.key).
+	store *store.Store
+	recs  sync.Map
+	// engines are the delivery engines, by what tells them apart; slots
+	// bound the first attempts in flight over every delivery (a token per
+	// job from when it is built until its first attempt ends).
+	engines  map[engineKey]*delivery.Engine
+	slots    chan struct{}
+	slotHeld sync.Map // slotKey → struct{}: jobs holding a slot
+	// replays remembers the latest events for POST /simulator/replay.
+	replays *replayStore
 
 	mu        sync.Mutex
 	closed    bool
@@ -161,6 +197,8 @@ type Server struct {
 	revont    map[string]*revontHook
 	revOrder  []string
 	user      DevUser
+	queued    int             // events queued or being delivered (Config.QueueLimit)
+	replaying map[string]bool // event ids whose replay is in progress
 }
 
 // New returns a Server configured by cfg.
@@ -221,6 +259,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxWebhooks <= 0 {
 		cfg.MaxWebhooks = DefaultMaxWebhooks
 	}
+	if cfg.QueueLimit <= 0 {
+		cfg.QueueLimit = DefaultQueueLimit
+	}
+	if cfg.ReplayKeep <= 0 {
+		cfg.ReplayKeep = DefaultReplayKeep
+	}
 	if cfg.Log == nil {
 		if cfg.LogSize <= 0 {
 			cfg.LogSize = DefaultLogSize
@@ -228,19 +272,40 @@ func New(cfg Config) (*Server, error) {
 		cfg.Log = deliverylog.New(cfg.LogSize)
 	}
 	s := &Server{
-		cfg:     cfg,
-		clk:     cfg.Clock,
-		client:  cfg.Client,
-		poster:  cfg.Client,
-		log:     cfg.Log,
-		hooks:   make(map[string]*hook),
-		revont:  make(map[string]*revontHook),
-		waitsCh: make(chan struct{}),
-		tasks:   make(map[*task]struct{}),
+		cfg:       cfg,
+		clk:       cfg.Clock,
+		client:    cfg.Client,
+		poster:    cfg.Client,
+		log:       cfg.Log,
+		hooks:     make(map[string]*hook),
+		revont:    make(map[string]*revontHook),
+		waitsCh:   make(chan struct{}),
+		tasks:     make(map[*task]struct{}),
+		replays:   newReplayStore(cfg.ReplayKeep),
+		store:     cfg.Store,
+		engines:   make(map[engineKey]*delivery.Engine),
+		replaying: make(map[string]bool),
+		slots:     make(chan struct{}, max(cfg.Concurrency*maxSlotsPerWorker, minSlots)),
+	}
+	if s.store != nil {
+		org, err := s.store.Get(store.Meta, []byte("org"))
+		if err != nil {
+			return nil, err
+		}
+		if len(org) > 0 {
+			cfg.Org, s.cfg.Org = string(org), string(org)
+		}
 	}
 	s.gen = event.NewGenerator(event.Options{Seed: cfg.Seed, Org: cfg.Org, Precision: cfg.Precision, Now: cfg.Clock.Now})
 	s.user = newDevUser(s.gen.Org())
 	s.root, s.cancel = context.WithCancel(context.Background())
+	if s.store != nil {
+		s.store.Put(store.Meta, []byte("org"), []byte(s.gen.Org()))
+		if err := s.restore(); err != nil {
+			_ = s.Close(context.Background())
+			return nil, fmt.Errorf("mockapi: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -261,6 +326,7 @@ func (s *Server) Org() string { return s.gen.Org() }
 // retries stop, and in-flight attempts are cancelled (the engine records
 // them as aborted). It waits for background work to end or ctx to be done.
 func (s *Server) Close(ctx context.Context) error {
+	s.closing.Store(true) // before any task is cancelled: their ends are not final
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
@@ -322,6 +388,8 @@ func (s *Server) routes(path string) (route, bool) {
 	switch path {
 	case "/":
 		return route{[]string{http.MethodGet}, false, s.index}, true
+	case "/healthz":
+		return route{[]string{http.MethodGet}, false, s.healthz}, true
 	case "/webhooks.create":
 		return route{[]string{http.MethodPost}, true, s.webhooksCreate}, true
 	case "/webhooks.get":
@@ -346,6 +414,8 @@ func (s *Server) routes(path string) (route, bool) {
 		return route{[]string{http.MethodPost, http.MethodDelete}, true, s.simAPIFaults}, true
 	case "/simulator/webhooks":
 		return route{[]string{http.MethodGet}, true, s.simWebhooks}, true
+	case "/simulator/replay":
+		return route{[]string{http.MethodPost}, true, s.simReplay}, true
 	}
 	if id, ok := strings.CutPrefix(path, "/simulator/webhooks/"); ok && id != "" {
 		return route{[]string{http.MethodGet}, true, s.simWebhooks}, true
@@ -374,6 +444,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "close")
 		writeError(w, &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable,
 			Message: "the mock is shutting down", Detail: "retry against a running revhook serve"})
+		return
+	}
+	if s.serveConsole(w, r) {
 		return
 	}
 	rt, ok := s.routes(r.URL.Path)
@@ -453,9 +526,17 @@ func (s *Server) index(w http.ResponseWriter, _ *http.Request) *Error {
 			"GET /v1/webhooks", "POST /v1/webhooks", "DELETE /v1/webhooks/{id}",
 			"POST /simulator/events", "GET /simulator/deliveries", "POST /simulator/faults",
 			"POST /simulator/api-faults", "DELETE /simulator/api-faults",
-			"GET /simulator/webhooks", "GET /simulator/webhooks/{id}",
+			"GET /simulator/webhooks", "GET /simulator/webhooks/{id}", "POST /simulator/replay",
+			"GET /healthz",
 		},
 	})
+	return nil
+}
+
+// healthz is the readiness probe: no token needed (a closed mock answers
+// 503 before reaching it).
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) *Error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }
 
@@ -474,7 +555,12 @@ func (s *Server) addEntry(e deliverylog.Entry) {
 	if e.Time.IsZero() {
 		e.Time = s.clk.Now()
 	}
+	if r, ok := s.redactors.Load(e.WebhookID); ok {
+		red := r.(*redact.Redactor)
+		e.ResponsePreview, e.Error, e.Message = red.String(e.ResponsePreview), red.String(e.Error), red.String(e.Message)
+	}
 	e = s.log.Add(e)
+	s.addLogRecord(e)
 	if s.cfg.OnEntry != nil {
 		s.cfg.OnEntry(e)
 	}

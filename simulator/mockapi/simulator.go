@@ -1,6 +1,7 @@
 package mockapi
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -8,9 +9,9 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
+	"github.com/revhook/revhook/simulator/store"
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
@@ -100,6 +101,8 @@ type SkippedWebhook struct {
 
 // TriggerResponse is the 202 answer of POST /simulator/events.
 type TriggerResponse struct {
+	// Queued is how many events were queued for delivery.
+	Queued  int              `json:"queued"`
 	Events  []TriggeredEvent `json:"events"`
 	Skipped []SkippedWebhook `json:"skipped,omitempty"`
 }
@@ -113,8 +116,32 @@ func (s *Server) simEvents(w http.ResponseWriter, r *http.Request) *Error {
 	if e != nil {
 		return e
 	}
-	writeJSON(w, http.StatusAccepted, resp)
+	writeTrigger(w, resp)
 	return nil
+}
+
+// writeTrigger answers 202 with resp, encoding one event at a time: the
+// answer to a trigger of 100 000 events is ~20 MB, never held whole.
+func writeTrigger(w http.ResponseWriter, resp TriggerResponse) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusAccepted)
+	bw := bufio.NewWriterSize(w, 32<<10)
+	fmt.Fprintf(bw, `{"queued":%d,"events":[`, resp.Queued)
+	for i, ev := range resp.Events {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		writeEvent(bw, ev)
+	}
+	bw.WriteByte(']')
+	if len(resp.Skipped) > 0 {
+		b, _ := json.Marshal(resp.Skipped)
+		bw.WriteString(`,"skipped":`)
+		bw.Write(b)
+	}
+	bw.WriteString("}\n")
+	_ = bw.Flush()
 }
 
 // Trigger emits events as POST /simulator/events does: Count events of Type
@@ -150,36 +177,81 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 		}
 	}
 
+	targets, resp, e := s.pickTargets(req, count)
+	if e != nil {
+		return TriggerResponse{}, e
+	}
+	b, e := s.newBatch(req.Type, count, payload)
+	if e != nil {
+		s.release(count * len(targets))
+		return TriggerResponse{}, e
+	}
+	for _, t := range targets {
+		t.ids = make([]string, count)
+		for i := range t.ids {
+			t.ids[i] = s.gen.EventID(t.h.id)
+			resp.Events = append(resp.Events, TriggeredEvent{ID: t.ids[i], Type: req.Type, Webhooks: []string{t.h.id}})
+		}
+		s.replays.add(t.h.id, b, t.ids, 0)
+	}
+	if e := s.saveBatch(b, targets); e != nil {
+		s.release(count * len(targets))
+		return TriggerResponse{}, e
+	}
+	resp.Queued = count * len(targets)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
-		return TriggerResponse{}, &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable, Message: "the mock is shutting down", Detail: "no new events"}
+	for _, t := range targets {
+		if h, ok := s.hooks[t.h.id]; s.closed || !ok || h != t.h || h.deliverGen != t.gen {
+			s.queued -= len(t.ids)
+			for i, id := range t.ids {
+				s.note(t.h.id, id, "not delivered: the webhook changed while the trigger was queued")
+				s.deliveryEnded(deliveryRecord{EventID: id, WebhookID: t.h.id, Batch: b.p.key, Index: i}, b)
+			}
+			continue
+		}
+		s.deliverLocked(t, b, 0, false, len(targets))
 	}
-	targets := make([]*hook, 0, len(s.order))
+	return resp, nil
+}
+
+// pickTargets chooses the webhooks a trigger reaches and reserves their
+// events in the queue. Degraded webhooks get their events failed without
+// invocation (noted); unverified and inactive ones are skipped.
+func (s *Server) pickTargets(req TriggerRequest, count int) ([]*target, TriggerResponse, *Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	resp := TriggerResponse{Events: []TriggeredEvent{}}
+	if s.closed {
+		return nil, resp, &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable, Message: "the mock is shutting down", Detail: "no new events"}
+	}
+	var hooks []*hook
 	if req.WebhookID != "" {
 		h, e := s.lookupLocked(req.WebhookID)
 		if e != nil {
-			return TriggerResponse{}, e
+			return nil, resp, e
 		}
 		if !h.subscribed(req.Type) {
-			return TriggerResponse{}, conflict("webhook not subscribed", "%s is not subscribed to %s (its event_types: %v)", h.displayID, req.Type, h.eventTypes)
+			return nil, resp, conflict("webhook not subscribed", "%s is not subscribed to %s (its event_types: %v)", h.displayID, req.Type, h.eventTypes)
 		}
-		targets = append(targets, h)
+		hooks = append(hooks, h)
 	} else {
 		for _, id := range s.order {
 			if h := s.hooks[id]; h.subscribed(req.Type) {
-				targets = append(targets, h)
+				hooks = append(hooks, h)
 			}
 		}
 	}
-	if len(targets)*count > maxEventsPerTrigger {
-		return TriggerResponse{}, notPermitted("count", fmt.Sprintf("%d webhooks × count %d exceeds %d events per call; lower count or use webhook_id",
-			len(targets), count, maxEventsPerTrigger))
+	if len(hooks)*count > maxEventsPerTrigger {
+		return nil, resp, notPermitted("count", fmt.Sprintf("%d webhooks × count %d exceeds %d events per call; lower count or use webhook_id",
+			len(hooks), count, maxEventsPerTrigger))
 	}
-	resp := TriggerResponse{Events: []TriggeredEvent{}}
-	for _, h := range targets {
+	var targets []*target
+	for _, h := range hooks {
 		switch h.m.State {
 		case webhook.Active:
+			targets = append(targets, &target{h: h, gen: h.deliverGen, url: h.url, signer: h.signer, header: h.header,
+				faults: req.faultFields.over(h.faults)})
 		case webhook.Degraded:
 			for i := 0; i < count; i++ {
 				id := s.gen.EventID(h.id)
@@ -187,32 +259,64 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 					Message: "failed without invocation: the webhook is degraded"})
 			}
 			resp.Skipped = append(resp.Skipped, SkippedWebhook{h.id, APIStatus(h.m.State), string(h.m.State), "degraded: events are failed without invocation until a verify succeeds"})
-			continue
 		default:
 			resp.Skipped = append(resp.Skipped, SkippedWebhook{h.id, APIStatus(h.m.State), string(h.m.State), string(h.m.State) + ": receives no object events"})
-			continue
 		}
-		f := req.faultFields.over(h.faults)
-		jobs := make([]delivery.Job, 0, count)
-		for i := 0; i < count; i++ {
-			ev, err := s.gen.New(req.Type, h.id)
-			if err != nil {
-				return TriggerResponse{}, invalidEnum("type", req.Type, event.Types())
-			}
-			if payload != nil {
-				ev.Payload = payload
-			}
-			job, err := delivery.EncodedJob(ev)
-			if err != nil {
-				return TriggerResponse{}, invalidField("payload", "%s", truncate(err.Error(), 200))
-			}
-			job.URL, job.Signer, job.Header, job.DropFirst = h.url, h.signer, h.header, f.DropFirst
-			jobs = append(jobs, job)
-			resp.Events = append(resp.Events, TriggeredEvent{ID: ev.ID, Type: ev.Type, Webhooks: []string{h.id}})
-		}
-		s.deliverAllLocked(h, jobs, f)
 	}
-	return resp, nil
+	if e := s.reserveLocked(count * len(targets)); e != nil {
+		return nil, resp, e
+	}
+	return targets, resp, nil
+}
+
+// newBatch builds the count payloads of a trigger (or uses the given one),
+// outside the server's lock.
+func (s *Server) newBatch(typ string, count int, payload event.Object) (*batch, *Error) {
+	b := &batch{typ: typ, payloads: make([]event.Object, count), p: &persisted{key: s.batchSeq.Add(1)}}
+	if s.store != nil {
+		s.store.Put(store.Meta, []byte("batch"), store.U64(b.p.key))
+	}
+	for i := range b.payloads {
+		ev, err := s.gen.New(typ, "")
+		if err != nil {
+			return nil, invalidEnum("type", typ, event.Types())
+		}
+		b.prec = ev.Precision
+		if payload != nil {
+			ev.Payload = payload
+		}
+		if b.payloads[i], err = freeze(ev.Payload); err != nil {
+			return nil, invalidField("payload", "%s", truncate(err.Error(), 200))
+		}
+	}
+	return b, nil
+}
+
+// writeEvent writes ev as JSON: by hand when its strings need no escaping
+// (DON ids and type names), which is ten times faster than json.Marshal.
+func writeEvent(bw *bufio.Writer, ev TriggeredEvent) {
+	if len(ev.Webhooks) != 1 || !plainJSON(ev.ID) || !plainJSON(ev.Type) || !plainJSON(ev.Webhooks[0]) {
+		b, _ := json.Marshal(ev) // strings only: always encodes
+		bw.Write(b)
+		return
+	}
+	bw.WriteString(`{"id":"`)
+	bw.WriteString(ev.ID)
+	bw.WriteString(`","type":"`)
+	bw.WriteString(ev.Type)
+	bw.WriteString(`","webhooks":["`)
+	bw.WriteString(ev.Webhooks[0])
+	bw.WriteString(`"]}`)
+}
+
+// plainJSON reports whether s is written in JSON as it is, between quotes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // faultsRequest is the body of POST /simulator/faults.
@@ -236,6 +340,10 @@ func (s *Server) simFaults(w http.ResponseWriter, r *http.Request) *Error {
 		return e
 	}
 	h.faults = req.faultFields.over(h.faults)
+	s.saveHookLocked(h)
+	if e := s.syncStore(); e != nil {
+		return e
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhook_id": h.id, "faults": h.faults})
 	return nil
 }

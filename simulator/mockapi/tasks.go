@@ -18,6 +18,7 @@ import "context"
 type task struct {
 	cancel    context.CancelFunc
 	waits     int  // this task's share of Server.waits
+	queued    int  // this task's events counted in Server.queued
 	cancelled bool // cancelTaskLocked has run
 	ended     bool // endTask has run
 }
@@ -62,6 +63,8 @@ func (s *Server) endTask(t *task) {
 	t.ended = true
 	delete(s.tasks, t)
 	s.taskWaitsLocked(t, -t.waits)
+	s.queued -= t.queued
+	t.queued = 0
 	s.mu.Unlock()
 	t.cancel()
 	s.wg.Done()

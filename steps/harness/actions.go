@@ -318,8 +318,9 @@ func sweep(n, width int, f func(i int) (timedOut bool)) {
 }
 
 // orderOffsets are ORD-01's types and their true times relative to now:
-// created, updated, deleted, a second apart.
-var orderOffsets = map[string]time.Duration{"work_created": -2 * time.Second, "work_updated": -time.Second, "work_deleted": 0}
+// created, updated, deleted, a millisecond apart — never before the dates
+// their payloads carry, which a receiver may check its events against.
+var orderOffsets = map[string]time.Duration{"work_created": 0, "work_updated": time.Millisecond, "work_deleted": 2 * time.Millisecond}
 
 // SendOutOfOrder delivers events of one work item in the given order
 // (ORD-01); their timestamps tell the true order.
