@@ -428,6 +428,9 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 // answers at all, and how many answers the run had had before.
 func (r *runner) stillAnswers(ctx context.Context) (int64, bool) {
 	n := r.h.Answers()
+	if r.h.Stalled() {
+		return n, false // a probe would wait out one more deadline (make hostile)
+	}
 	sc := r.h.NewScenario("probe after the concurrent phase", "probe", "", "")
 	_ = r.h.Control(ctx, sc, harness.BaseType)
 	x := sc.ControlExchange()

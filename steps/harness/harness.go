@@ -86,6 +86,14 @@ func (h *Harness) Silent() bool {
 	return s != 0 && h.lastAnswer.Load() < s
 }
 
+// Stalled reports whether the receiver is silent and had answered nothing
+// for a whole deadline before its latest unanswered request: not a few
+// requests it holds on to, but a receiver that stopped answering. Another
+// probe would only wait out another deadline.
+func (h *Harness) Stalled() bool {
+	return h.Silent() && h.lastAnswer.Load() < h.silentSince.Load()-int64(h.opt.Timeout)
+}
+
 // New returns a harness for o. Signing uses hex and the raw key until
 // Detect (or the options) say otherwise.
 func New(o Options) (*Harness, error) {
