@@ -60,3 +60,27 @@ html-check:
 .PHONY: fuzz
 fuzz:
 	$(GO) test -run '^$$' -fuzz=FuzzAPI -fuzztime=$${FUZZTIME:-10s} ./simulator/mockapi
+
+# stress: the suite several times with a busy loop per core beside it; stops
+# at the first failure and names it. STRESS_RUNS (3), STRESS_PKGS (./...),
+# STRESS_SKIP (a go test -skip regexp) tune it.
+.PHONY: stress
+stress:
+	@tools/stress.sh
+
+# hostile: the real `revhook check` against fifteen hostile receivers on
+# loopback; each must cost at most 12 s wall and 150 MiB peak RSS, exit 1 and
+# say what happened. Prints a table; exits non-zero when a bound is missed.
+.PHONY: hostile
+hostile: build
+	$(GO) run ./tools/hostile -revhook $(BIN)
+
+# fuzz-more: the fuzz tests beyond the mock API, each for FUZZTIME (5s):
+# the reference receiver's envelope parser, the report writers against
+# arbitrary receiver answers, --set (event.Set) and --only/--skip parsing.
+.PHONY: fuzz-more
+fuzz-more:
+	$(GO) test -run '^$$' -fuzz='^FuzzEnvelope$$' -fuzztime=$${FUZZTIME:-5s} ./fixtures/receiver
+	$(GO) test -run '^$$' -fuzz='^FuzzReportWriters$$' -fuzztime=$${FUZZTIME:-5s} ./steps/report
+	$(GO) test -run '^$$' -fuzz='^FuzzSet$$' -fuzztime=$${FUZZTIME:-5s} ./simulator/event
+	$(GO) test -run '^$$' -fuzz='^FuzzOnly$$' -fuzztime=$${FUZZTIME:-5s} ./steps

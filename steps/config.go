@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/internal/suggest"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
@@ -77,6 +78,9 @@ type Config struct {
 	Header http.Header
 	// Clock tells the time of the events' timestamps; the real clock when nil.
 	Clock clock.Clock
+	// Deadlines is the clock the receiver's deadlines are measured on (see
+	// harness.Options.Deadlines); the real clock when nil.
+	Deadlines clock.Clock
 }
 
 // ConfigError is a configuration problem found before anything was sent
@@ -113,7 +117,7 @@ type settings struct {
 func (s *settings) harnessOptions() harness.Options {
 	o := harness.Options{
 		URL: s.target, Secret: s.Secret, Timeout: s.Timeout, Insecure: s.Insecure,
-		Seed: s.seed, Header: s.Header, Clock: s.Clock, Concurrency: Concurrency,
+		Seed: s.seed, Header: s.Header, Clock: s.Clock, Deadlines: s.Deadlines, Concurrency: Concurrency,
 	}
 	if s.encoding != EncodingAuto {
 		o.Encoding = signature.Encoding(s.encoding)
@@ -163,7 +167,7 @@ func validate(cfg Config) (*settings, error) {
 	if secretRule == KeyEncodingAuto {
 		secretRule = signature.KeyRaw
 	}
-	if err := checkSecret(cfg.Secret, secretRule); err != nil {
+	if err := CheckSecret(cfg.Secret, secretRule); err != nil {
 		return nil, err
 	}
 	if err := checkHeader(cfg.Header); err != nil {
@@ -200,25 +204,32 @@ func ParseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q has no scheme: write http://%s or https://%s", raw, raw, raw)
 	}
 	u, err := url.Parse(raw)
+	shown := redact.URL(raw) // the messages below never quote a password
 	switch {
+	case err != nil && shown != raw:
+		return nil, fmt.Errorf("%q is not a URL", shown) // its detail may quote the password
 	case err != nil:
 		return nil, fmt.Errorf("%q is not a URL: %v", raw, errors.Unwrap(err))
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%q must start with http:// or https://", raw)
+		return nil, fmt.Errorf("%q must start with http:// or https://", shown)
 	case u.Hostname() == "" || u.Host == "":
-		return nil, fmt.Errorf("%q has no host", raw)
+		return nil, fmt.Errorf("%q has no host", shown)
 	case u.Fragment != "":
-		return nil, fmt.Errorf("%q has a #fragment, which is never sent", raw)
+		return nil, fmt.Errorf("%q has a #fragment, which is never sent", shown)
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("%q has port %s, outside 1..65535", raw, p)
+			return nil, fmt.Errorf("%q has port %s, outside 1..65535", shown, p)
 		}
 	}
 	return u, nil
 }
 
-func checkSecret(secret string, k signature.KeyEncoding) error {
+// CheckSecret is the one secret rule of every command (check, send,
+// receiver, replay): required; 8 to 32 bytes (DevRev's webhooks.update
+// rule), or, for a secret whose base64 decoding is the key, valid base64
+// of at least 8 characters. The error is a *ConfigError for --secret.
+func CheckSecret(secret string, k signature.KeyEncoding) error {
 	if secret == "" {
 		return configErr("secret", "the webhook secret is required (or set REVHOOK_SECRET)")
 	}

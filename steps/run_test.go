@@ -22,6 +22,7 @@ import (
 
 	"github.com/revhook/revhook/features"
 	"github.com/revhook/revhook/fixtures/receiver"
+	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
 	"github.com/revhook/revhook/steps/harness"
 	"github.com/revhook/revhook/steps/report"
@@ -56,6 +57,13 @@ func run(t *testing.T, cfg Config) *report.Report {
 	t.Helper()
 	if cfg.Secret == "" {
 		cfg.Secret = testSecret
+	}
+	if cfg.Deadlines == nil && cfg.Timeout == 0 {
+		// The runs whose subject is not time measure the receiver's
+		// deadlines on a clock that stands still: a busy machine cannot
+		// make a correct receiver late (issue 15: ACK-02 over TLS failed
+		// under make stress).
+		cfg.Deadlines = clock.NewFake(time.Now())
 	}
 	rep, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
@@ -279,11 +287,21 @@ func TestHangingReceiverCostsOneDeadline(t *testing.T) {
 		}
 	}), false)
 	defer close(release)
-	start := time.Now()
 	rep := run(t, Config{URL: srv.URL, Timeout: 200 * time.Millisecond})
-	// Detection, the scenarios (all at once once nothing answers) and their
-	// controls: a few deadlines and their grace, never one per scenario.
-	assert.Less(t, time.Since(start), 3*time.Second)
+	// Detection, then the requirements that own a deadline; every other
+	// scenario is blocked without sending: a few requests wait out a
+	// deadline, never one per scenario. (Counted, not timed: the wall time
+	// of hostile receivers is measured by make hostile.)
+	waited := map[string]bool{}
+	for _, q := range rep.Requirements {
+		for _, e := range q.Evidence {
+			if strings.Contains(e.Response.Error, "timeout") {
+				waited[e.Request.BodySHA256] = true
+			}
+		}
+	}
+	assert.NotEmpty(t, waited)
+	assert.LessOrEqual(t, len(waited), 8, "requests that waited out the deadline")
 	assert.Equal(t, allIDs(), sortedCopy(failing(rep)))
 	assert.Equal(t, []string{"ACK-01", "SEC-01", "VER-02"}, roots(rep))
 	assert.Contains(t, byID(rep)["ACK-01"].Reason, "timeout")

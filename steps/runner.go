@@ -23,6 +23,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/steps/harness"
 	"github.com/revhook/revhook/steps/report"
 )
@@ -198,7 +199,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	rep := r.build(sel, scs, started)
 	rep.Interrupted = ctx.Err() != nil
-	red := harness.NewRedactor(s.Secret, s.headerValues()...)
+	red := harness.NewRedactor(s.Secret, append(s.headerValues(), redact.URLPassword(s.URL)...)...)
 	red.Value(rep)
 	rep.Finish()
 	if cfg.Cucumber != nil {
@@ -427,6 +428,9 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 // answers at all, and how many answers the run had had before.
 func (r *runner) stillAnswers(ctx context.Context) (int64, bool) {
 	n := r.h.Answers()
+	if r.h.Stalled() {
+		return n, false // a probe would wait out one more deadline (make hostile)
+	}
 	sc := r.h.NewScenario("probe after the concurrent phase", "probe", "", "")
 	_ = r.h.Control(ctx, sc, harness.BaseType)
 	x := sc.ControlExchange()

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"slices"
@@ -149,7 +150,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if wantsHelp(args[1:]) {
 		return commandHelp(ctx, c, stdout)
 	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	code := c.run(ctx, args[1:], stdout, stderr)
+	// Every command a signal stopped exits 128+N (130 for Ctrl-C, 143 for
+	// SIGTERM) rather than what its cut-short work concluded, so a script
+	// tells an interruption from a verdict; usage errors and revhook's own
+	// failures keep their codes.
+	if stopped, ok := interruptedCode(ctx); ok && (code == exitOK || code == exitFail || code == exitInterrupted) {
+		return stopped
+	}
+	return code
 }
 
 // wantsHelp reports whether args ask for help before any "--".
@@ -378,6 +387,15 @@ func responseDeadline(timeout time.Duration, given bool, scale float64) time.Dur
 		return clock.Scale(delivery.DefaultTimeout, scale)
 	}
 	return timeout
+}
+
+// checkScaled refuses a duration that does not fit a time.Duration once
+// multiplied by the time scale (it would wrap around: "retries after 1ns").
+func checkScaled(d time.Duration, scale float64) error {
+	if float64(d)*max(scale, 1) >= float64(math.MaxInt64) {
+		return fmt.Errorf("%s at --time-scale %g is over the longest duration revhook can wait (%s)", d, scale, time.Duration(math.MaxInt64))
+	}
+	return nil
 }
 
 // usageErr reports a configuration error on stderr, one line naming the

@@ -21,6 +21,7 @@ import (
 	"github.com/revhook/revhook/fixtures/faulty"
 	"github.com/revhook/revhook/fixtures/receiver"
 	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/steps"
 )
 
 func runReceiver(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -37,12 +38,12 @@ func runReceiver(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return code
 	}
 	*secret, _ = secretOrEnv(*secret)
-	if *secret == "" {
-		return usageErr(stderr, "receiver", "--secret is required (or set REVHOOK_SECRET)")
-	}
 	ke, err := signature.ParseKeyEncoding(*keyEnc)
 	if err != nil {
 		return usageErr(stderr, "receiver", "--key-encoding: %v", err)
+	}
+	if err := steps.CheckSecret(*secret, ke); err != nil {
+		return usageErr(stderr, "receiver", "%v", err)
 	}
 	if *tolerance <= 0 {
 		return usageErr(stderr, "receiver", "--tolerance must be positive, got %s", *tolerance)

@@ -57,8 +57,8 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return usageErr(stderr, "replay", "--report (or --server) is required")
 	}
 	key, _ := secretOrEnv(*secret)
-	if err := signature.ValidateSecret(key); err != nil {
-		return usageErr(stderr, "replay", "--secret: %v", err)
+	if err := steps.CheckSecret(key, signature.KeyRaw); err != nil {
+		return usageErr(stderr, "replay", "%v", err)
 	}
 	if *timeout <= 0 {
 		return usageErr(stderr, "replay", "--timeout must be positive, got %s", *timeout)

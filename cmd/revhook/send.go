@@ -28,6 +28,7 @@ import (
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/load"
 	"github.com/revhook/revhook/simulator/signature"
+	"github.com/revhook/revhook/steps"
 )
 
 // Limits of `revhook send` flags.
@@ -190,6 +191,11 @@ func (f *sendFlags) plan() (*sendPlan, error) {
 	var err error
 	if p.schedule, err = parseSchedule(f.schedule); err != nil {
 		return nil, &flagError{"schedule", err}
+	}
+	for _, d := range p.schedule {
+		if err := checkScaled(d, f.timeScale); err != nil {
+			return nil, &flagError{"schedule", err}
+		}
 	}
 	if p.precision, err = event.ParsePrecision(f.precision); err != nil {
 		return nil, &flagError{"precision", err}
@@ -370,12 +376,6 @@ func newSendSigner(f *sendFlags) (*signature.Signer, error) {
 	if secret == "" {
 		return nil, badFlag("secret", "is required (or set REVHOOK_SECRET)")
 	}
-	if err := signature.ValidateSecret(secret); err != nil {
-		if from != "--secret" {
-			err = fmt.Errorf("%w (from %s)", err, from)
-		}
-		return nil, &flagError{"secret", err}
-	}
 	enc, err := signature.ParseEncoding(f.encoding)
 	if err != nil {
 		return nil, &flagError{"encoding", err}
@@ -383,6 +383,16 @@ func newSendSigner(f *sendFlags) (*signature.Signer, error) {
 	ke, err := signature.ParseKeyEncoding(f.keyEncoding)
 	if err != nil {
 		return nil, &flagError{"key-encoding", err}
+	}
+	if err := steps.CheckSecret(secret, ke); err != nil { // the rule of every command
+		var ce *steps.ConfigError
+		if errors.As(err, &ce) {
+			err = ce.Err
+		}
+		if from != "--secret" {
+			err = fmt.Errorf("%w (from %s)", err, from)
+		}
+		return nil, &flagError{"secret", err}
 	}
 	s, err := signature.NewSigner(secret, enc, ke)
 	if err != nil {

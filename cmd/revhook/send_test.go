@@ -211,7 +211,7 @@ func TestSendUsageErrorsExitTwoBeforeSending(t *testing.T) {
 		{"bad precision", append(ok, "--precision", "ps"), "--precision"},
 		{"bad encoding", append(ok, "--encoding", "base32"), "--encoding"},
 		{"bad key encoding", append(ok, "--key-encoding", "hex"), "--key-encoding"},
-		{"secret not base64", append(ok, "--key-encoding", "base64"), "--key-encoding"},
+		{"secret not base64", append(ok, "--key-encoding", "base64"), "--secret: secret is not valid base64"},
 		{"unreadable data", append(ok, "--data", filepath.Join(t.TempDir(), "nope.json")), "--data"},
 		{"data not JSON", append(ok, "--data", notJSON), "--data"},
 		{"set without =", append(ok, "--set", "work.title"), "--set"},

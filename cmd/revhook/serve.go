@@ -81,6 +81,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return usageErr(stderr, "serve", "--schedule: %v", err)
 	}
+	scaledFlags := map[string]time.Duration{"verify-window": *verifyWindow, "verify-every": *verifyEvery, "reverify-every": *reverifyEvery}
+	for _, d := range sched {
+		scaledFlags["schedule"] = max(scaledFlags["schedule"], d)
+	}
+	for _, name := range []string{"schedule", "verify-window", "verify-every", "reverify-every"} {
+		if err := checkScaled(scaledFlags[name], *scale); err != nil {
+			return usageErr(stderr, "serve", "--%s: %v", name, err)
+		}
+	}
 	prec, err := event.ParsePrecision(*precision)
 	if err != nil {
 		return usageErr(stderr, "serve", "--precision: %v", err)

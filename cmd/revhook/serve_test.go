@@ -114,6 +114,7 @@ func TestServeLifecycleAndGracefulShutdown(t *testing.T) {
 	assert.Less(t, time.Since(start), serveShutdownGrace+time.Second)
 	assert.Regexp(t, `work_created #1 FAIL .*(abort|cancel)`, out.String())
 	assert.Contains(t, out.String(), "stopped (")
+	assert.NotContains(t, out.String(), "tok-1", "a token the user chose is never printed")
 }
 
 // TestServeVerifyRetries: by default each verify retry carries its own

@@ -115,7 +115,7 @@ func TestSignBadInputExitsTwo(t *testing.T) {
 		{"long secret", nil, []string{"--secret", strings.Repeat("x", 33)}, "--secret: secret is 33 bytes"},
 		{"bad encoding", nil, []string{"--secret", secret, "--encoding", "hex2"}, `--encoding: invalid value "hex2": want hex, base64 (did you mean hex?)`},
 		{"bad key encoding", nil, []string{"--secret", secret, "--key-encoding", "utf8"}, `--key-encoding: invalid value "utf8": want raw, base64`},
-		{"secret not base64", nil, []string{"--secret", secret, "--key-encoding", "base64"}, "--key-encoding: secret is not valid base64"},
+		{"secret not base64", nil, []string{"--secret", secret, "--key-encoding", "base64"}, "--secret: secret is not valid base64"},
 		{"missing file", nil, []string{"--secret", secret, "--file", "/nonexistent/body.json"}, "--file: open /nonexistent/body.json"},
 		{"directory", nil, []string{"--secret", secret, "--file", "."}, "reading ."},
 		{"over the limit", big, []string{"--secret", secret}, "stdin is larger than 16 MiB"},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/signature"
@@ -278,9 +279,10 @@ func (s *Server) webhooksCreate(w http.ResponseWriter, r *http.Request) *Error {
 		headers: headers, header: headerOf(headers), created: now, modified: now, m: webhook.New(s.cfg.DegradedAfter),
 	}
 	s.hooks[h.id] = h
+	s.redactors.Store(h.id, s.redactorLocked(h))
 	s.order = append(s.order, h.id)
 	s.addEntry(deliverylog.Entry{Kind: KindTransition, WebhookID: h.id, To: string(webhook.Unverified),
-		Message: fmt.Sprintf("created %s for %s: verification starts", h.displayID, h.url)})
+		Message: fmt.Sprintf("created %s for %s: verification starts", h.displayID, redact.URL(h.url))})
 	s.startVerifyLocked(h)
 	s.saveHookLocked(h)
 	if e := s.syncStore(); e != nil {
@@ -526,6 +528,7 @@ func (s *Server) applyUpdateLocked(h *hook, v validUpdate) *Error {
 		changed = append(changed, "secret")
 	}
 	h.modified = s.clk.Now()
+	s.redactors.Store(h.id, s.redactorLocked(h))
 	if len(changed) > 0 {
 		s.applyLocked(h, webhook.Changed, strings.Join(changed, " and ")+" changed")
 	}

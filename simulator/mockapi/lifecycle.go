@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
@@ -82,6 +83,7 @@ type verifyTarget struct {
 	signer  *signature.Signer
 	header  http.Header
 	gen     uint64
+	red     *redact.Redactor
 }
 
 // startVerifyTaskLocked stops h's verify loop and registers the next one,
@@ -90,7 +92,20 @@ func (s *Server) startVerifyTaskLocked(h *hook, waits int) (context.Context, *ta
 	s.stopVerifyLocked(h)
 	ctx, t := s.startTaskLocked(waits)
 	h.verify = t
-	return ctx, t, verifyTarget{id: h.id, url: h.url, signer: h.signer, header: h.header, gen: h.verifyGen}
+	return ctx, t, verifyTarget{id: h.id, url: h.url, signer: h.signer, header: h.header, gen: h.verifyGen, red: s.redactorLocked(h)}
+}
+
+// redactorLocked removes from what h's receiver answered — the delivery
+// log's response previews, errors and messages (addEntry, through
+// s.redactors), the last verify result — h's secret in every form, the
+// values of its custom headers, its URL's password and the API token: a
+// receiver that echoes them must not publish them. s.mu must be held.
+func (s *Server) redactorLocked(h *hook) *redact.Redactor {
+	extra := append(redact.URLPassword(h.url), s.cfg.Token)
+	for _, vs := range h.header {
+		extra = append(extra, vs...)
+	}
+	return redact.New(h.secret, extra...)
 }
 
 // startVerifyLocked starts verification with a fresh window: a verify
@@ -246,6 +261,7 @@ func (s *Server) verifyOnce(ctx context.Context, t verifyTarget, ev event.Event,
 	if ctx.Err() != nil && !ok {
 		reason = "aborted: " + reason
 	}
+	reason = t.red.String(reason)
 	s.progress(t, func(*verifyProgress) {
 		if h := s.hooks[t.id]; h != nil {
 			h.lastVerify = &VerifyOutcome{Time: at, EventID: ev.ID, Attempt: attempt, OK: ok, Status: resp.Status, Error: reason}
@@ -255,7 +271,7 @@ func (s *Server) verifyOnce(ctx context.Context, t verifyTarget, ev event.Event,
 		Time: at, Kind: KindAttempt, WebhookID: t.id, EventID: ev.ID, EventType: "verify",
 		Timestamp: event.FormatTimestamp(ev.Timestamp, ev.Precision),
 		Attempt:   attempt, Status: resp.Status, LatencyMS: resp.Latency.Milliseconds(),
-		Error: reason, ResponsePreview: preview(resp.Body, previewBytes), Delivered: ok,
+		Error: reason, ResponsePreview: preview(t.red.Bytes(resp.Body), previewBytes), Delivered: ok,
 	})
 	return ok
 }

@@ -259,6 +259,7 @@ func (s *Server) restoreHookLocked(r hookRecord) error {
 		secret: r.Secret, signer: signer, headers: r.Headers, header: headerOf(r.Headers),
 		created: r.Created, modified: r.Modified, m: m, faults: r.Faults}
 	s.hooks[h.id] = h
+	s.redactors.Store(h.id, s.redactorLocked(h))
 	s.order = append(s.order, h.id)
 	s.display = max(s.display, r.Display)
 	switch m.State {

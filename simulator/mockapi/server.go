@@ -27,6 +27,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
@@ -150,6 +151,11 @@ type poster interface {
 // Server is the mock DevRev. It is an http.Handler; Close stops its
 // background work.
 type Server struct {
+	// redactors holds, by webhook id, what that webhook's log entries must
+	// never show (its secret in every form, header values, URL password,
+	// the API token): read by addEntry, which runs with or without s.mu.
+	redactors sync.Map
+
 	cfg    Config
 	clk    clock.Clock
 	client *delivery.Client
@@ -548,6 +554,10 @@ func NewToken() string { return "rvh_" + newToken(24) }
 func (s *Server) addEntry(e deliverylog.Entry) {
 	if e.Time.IsZero() {
 		e.Time = s.clk.Now()
+	}
+	if r, ok := s.redactors.Load(e.WebhookID); ok {
+		red := r.(*redact.Redactor)
+		e.ResponsePreview, e.Error, e.Message = red.String(e.ResponsePreview), red.String(e.Error), red.String(e.Message)
 	}
 	e = s.log.Add(e)
 	s.addLogRecord(e)

@@ -59,7 +59,7 @@ func (w way) String() string {
 // base64 decoding as the key — plus one wrongly signed, and signs the rest
 // of the run the way the receiver accepted.
 func (h *Harness) Detect(ctx context.Context) {
-	dctx, cancel := context.WithTimeout(ctx, h.opt.Timeout)
+	dctx, cancel := h.deadline(ctx, h.opt.Timeout)
 	conn, err := h.Connect(dctx)
 	cancel()
 	if err != nil {

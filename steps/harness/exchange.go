@@ -33,7 +33,10 @@ type Exchange struct {
 	Status     int
 	RespHeader http.Header
 	RespBody   []byte
-	Latency    time.Duration
+	// Truncated reports that the body went on past MaxResponseBytes (it
+	// was not read further).
+	Truncated bool
+	Latency   time.Duration
 	// Err is set when no complete answer arrived within the deadline and
 	// its grace; Late is set when the answer came after the deadline.
 	Err  error
@@ -79,6 +82,9 @@ func (x *Exchange) Outcome() string {
 	}
 	if b := Snippet(x.RespBody, 100); b != "" {
 		s += " " + b
+	}
+	if x.Truncated {
+		s += fmt.Sprintf(" (the response body exceeded %d KiB; read no further)", MaxResponseBytes>>10)
 	}
 	if x.Late {
 		s += fmt.Sprintf(" after %s", seconds(x.Latency))

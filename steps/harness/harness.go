@@ -39,6 +39,11 @@ type Options struct {
 	Header http.Header
 	// Clock tells the time of timestamps; clock.Real() when nil.
 	Clock clock.Clock
+	// Deadlines is the clock the receiver's deadlines and latencies are
+	// measured on; clock.Real() when nil. Tests whose subject is not time
+	// use one that stands still, so a busy machine cannot make a correct
+	// receiver late.
+	Deadlines clock.Clock
 	// Concurrency is how many scenarios run at once (8 when zero).
 	Concurrency int
 }
@@ -81,11 +86,22 @@ func (h *Harness) Silent() bool {
 	return s != 0 && h.lastAnswer.Load() < s
 }
 
+// Stalled reports whether the receiver is silent and had answered nothing
+// for a whole deadline before its latest unanswered request: not a few
+// requests it holds on to, but a receiver that stopped answering. Another
+// probe would only wait out another deadline.
+func (h *Harness) Stalled() bool {
+	return h.Silent() && h.lastAnswer.Load() < h.silentSince.Load()-int64(h.opt.Timeout)
+}
+
 // New returns a harness for o. Signing uses hex and the raw key until
 // Detect (or the options) say otherwise.
 func New(o Options) (*Harness, error) {
 	if o.Clock == nil {
 		o.Clock = clock.Real()
+	}
+	if o.Deadlines == nil {
+		o.Deadlines = clock.Real()
 	}
 	if o.Grace == 0 {
 		o.Grace = o.Timeout / 2

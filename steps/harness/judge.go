@@ -173,6 +173,9 @@ func ChallengeProblem(x *Exchange) string {
 	if x.Status != http.StatusOK {
 		return "answered " + x.Outcome()
 	}
+	if x.Truncated {
+		return fmt.Sprintf("answered 200, but the response body exceeded %d KiB: %s", MaxResponseBytes>>10, QuoteShort(string(x.RespBody)))
+	}
 	var got map[string]any
 	if err := json.Unmarshal(x.RespBody, &got); err != nil {
 		return fmt.Sprintf("answered 200 with a body that is not a JSON object: %s", QuoteShort(string(x.RespBody)))

@@ -10,12 +10,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
 )
 
@@ -40,8 +44,12 @@ func (h *Harness) client() *http.Client {
 		DisableKeepAlives:      true,
 		DisableCompression:     true,
 		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
-		TLSHandshakeTimeout:    h.opt.Timeout,
-		DialContext:            (&net.Dialer{Timeout: h.opt.Timeout}).DialContext,
+	}
+	if h.opt.Deadlines == clock.Real() {
+		// On another clock the context's deadline (h.deadline) bounds the
+		// dial and the handshake too.
+		tr.TLSHandshakeTimeout = h.opt.Timeout
+		tr.DialContext = (&net.Dialer{Timeout: h.opt.Timeout}).DialContext
 	}
 	if h.opt.Insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure, opt-in
@@ -93,7 +101,7 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	}
 	x := &Exchange{What: r.What, Control: r.Control, Method: r.Method, Header: r.Header, Body: r.Body, Recipe: r.Recipe}
 	limit := h.opt.Timeout + h.opt.Grace
-	ctx, cancel := context.WithTimeout(ctx, limit)
+	ctx, cancel := h.deadline(ctx, limit)
 	defer cancel()
 	var body io.Reader
 	if r.Body != nil {
@@ -111,18 +119,22 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 		req.Header[k] = v
 	}
 	req.Header.Set("User-Agent", UserAgent)
+	var ph phases
+	req = req.WithContext(httptrace.WithClientTrace(ctx, ph.trace()))
 	h.requests.Add(1)
-	start := time.Now()
+	start, began := h.opt.Deadlines.Now(), time.Now() // the receiver's time, and the silence bookkeeping's
 	resp, err := h.client().Do(req)
 	if err == nil {
 		x.Status, x.RespHeader = resp.StatusCode, resp.Header
-		x.RespBody, err = io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes))
+		x.RespBody, x.Truncated, err = readBounded(resp.Body)
 		resp.Body.Close()
+		ph.status = resp.StatusCode
+		ph.bodyBytes = len(x.RespBody)
 	}
-	x.Latency = time.Since(start)
+	x.Latency = h.opt.Deadlines.Now().Sub(start)
 	if err != nil {
-		x.Err = h.describe(ctx, err, limit)
-		for s := start.UnixNano(); ; { // the latest unanswered request's start
+		x.Err = h.describe(ctx, err, limit, &ph)
+		for s := began.UnixNano(); ; { // the latest unanswered request's start
 			if old := h.silentSince.Load(); old >= s || h.silentSince.CompareAndSwap(old, s) {
 				break
 			}
@@ -142,17 +154,77 @@ func (h *Harness) do(ctx context.Context, r Request) *Exchange {
 	return x
 }
 
+// deadline bounds ctx by d on Options.Deadlines, the clock the receiver's
+// time is measured on.
+func (h *Harness) deadline(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if h.opt.Deadlines == clock.Real() {
+		return context.WithTimeout(ctx, d)
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	t := h.opt.Deadlines.AfterFunc(d, func() { cancel(context.DeadlineExceeded) })
+	return ctx, func() {
+		t.Stop()
+		cancel(context.Canceled)
+	}
+}
+
+// readBounded reads a response body up to MaxResponseBytes; truncated
+// reports that more followed (it is not read).
+func readBounded(r io.Reader) (body []byte, truncated bool, err error) {
+	body, err = io.ReadAll(io.LimitReader(r, MaxResponseBytes+1))
+	if len(body) > MaxResponseBytes {
+		return body[:MaxResponseBytes], true, nil
+	}
+	return body, false, err
+}
+
+// phases is how far an answer got before it failed: the first byte, the
+// 1xx informational answers, the final status and the body bytes read.
+type phases struct {
+	firstByte     atomic.Bool
+	informational atomic.Int32
+	status        int // 0: no final answer's head
+	bodyBytes     int
+}
+
+// trace records the phases of one request.
+func (p *phases) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		GotFirstResponseByte: func() { p.firstByte.Store(true) },
+		Got1xxResponse: func(int, textproto.MIMEHeader) error {
+			p.informational.Add(1)
+			return nil
+		},
+	}
+}
+
+// timeout says how far the answer got when the time ran out.
+func (p *phases) timeout(within string) error {
+	switch {
+	case p == nil || !p.firstByte.Load():
+		return fmt.Errorf("timeout: no answer within %s", within)
+	case p.status != 0:
+		return fmt.Errorf("timeout: the %d answer's body stopped after %d bytes and did not end within %s", p.status, p.bodyBytes, within)
+	case p.informational.Load() > 0:
+		return fmt.Errorf("timeout: only 1xx informational answers (%d) and no final answer within %s", p.informational.Load(), within)
+	}
+	return fmt.Errorf("timeout: the answer began but its status line and headers were not complete within %s (a trickle)", within)
+}
+
 // describe turns a transport error into a one-line reason naming what the
-// receiver did, with a hint where one helps.
-func (h *Harness) describe(ctx context.Context, err error, limit time.Duration) error {
+// receiver did, with a hint where one helps; ph (nil for none) says how
+// far the answer got.
+func (h *Harness) describe(ctx context.Context, err error, limit time.Duration, ph *phases) error {
 	var cert *tls.CertificateVerificationError
 	var unknown x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var nerr net.Error
 	msg := err.Error()
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()):
-		return fmt.Errorf("timeout: no answer within %s (the %s deadline and %s of grace)", seconds(limit), seconds(h.opt.Timeout), seconds(h.opt.Grace))
+	case strings.Contains(msg, "TLS handshake timeout"):
+		return h.handshakeTimeout()
+	case errors.Is(context.Cause(ctx), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()):
+		return ph.timeout(fmt.Sprintf("%s (the %s deadline and %s of grace)", seconds(limit), seconds(h.opt.Timeout), seconds(h.opt.Grace)))
 	case errors.Is(ctx.Err(), context.Canceled):
 		return fmt.Errorf("interrupted before an answer")
 	case errors.As(err, &cert) || errors.As(err, &unknown) || errors.As(err, &hostname):
@@ -173,6 +245,11 @@ func (h *Harness) describe(ctx context.Context, err error, limit time.Duration) 
 	return rootCause(err)
 }
 
+// handshakeTimeout is the reason for a TLS handshake that never ended.
+func (h *Harness) handshakeTimeout() error {
+	return fmt.Errorf("TLS handshake not complete within %s: the receiver accepted the connection but never finished the handshake", seconds(h.opt.Timeout))
+}
+
 // rootCause strips net/http's "Post \"url\": " wrapping.
 func rootCause(err error) error {
 	var u *url.Error
@@ -189,7 +266,7 @@ func rootCause(err error) error {
 func (h *Harness) SendCut(ctx context.Context, body []byte, hdr http.Header, n int) error {
 	h.gate.RLock()
 	defer h.gate.RUnlock()
-	ctx, cancel := context.WithTimeout(ctx, h.opt.Timeout)
+	ctx, cancel := h.deadline(ctx, h.opt.Timeout)
 	defer cancel()
 	conn, err := h.Connect(ctx)
 	if err != nil {
@@ -247,6 +324,9 @@ func (h *Harness) Connect(ctx context.Context) (net.Conn, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
+	// On a clock other than the real one ctx has no deadline to copy: its
+	// end aborts the connection's pending reads and writes instead.
+	context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	if u.Scheme != "https" {
 		return conn, nil
 	}
@@ -257,7 +337,11 @@ func (h *Harness) Connect(ctx context.Context) (net.Conn, error) {
 	})
 	if err := tc.HandshakeContext(ctx); err != nil {
 		conn.Close()
-		return nil, h.describe(ctx, err, h.opt.Timeout)
+		var nerr net.Error // the connection's deadline is ctx's: either may end it first
+		if errors.Is(context.Cause(ctx), context.DeadlineExceeded) || (errors.As(err, &nerr) && nerr.Timeout()) {
+			return nil, h.handshakeTimeout()
+		}
+		return nil, h.describe(ctx, err, h.opt.Timeout, nil)
 	}
 	return tc, nil
 }
