@@ -183,12 +183,12 @@ func (s *Server) verifyLoop(ctx context.Context, t verifyTarget, window <-chan t
 			s.verifyResult(t, webhook.Verified, "")
 			return
 		}
-		next := s.clk.NewTimer(s.cfg.VerifyEvery)
-		s.progress(t, func(p *verifyProgress) {
+		s.progress(t, func(p *verifyProgress) { // before the timer: see startReverifyLocked
 			if at := s.dueAt(s.cfg.VerifyEvery); at.Before(p.windowEnds) {
 				p.next = at
 			}
 		})
+		next := s.clk.NewTimer(s.cfg.VerifyEvery)
 		select {
 		case <-ctx.Done():
 			next.Stop()
@@ -222,10 +222,13 @@ func (s *Server) startReverifyLocked(h *hook) {
 	go func() {
 		defer s.endTask(tk)
 		for round := 1; ; round++ {
-			wait := s.clk.NewTimer(s.cfg.ReverifyEvery)
+			// The due time is recorded before the timer exists: a test's
+			// fake clock sees the mock idle as soon as the timer is there,
+			// and the simulator view must say when it is due by then.
 			if round > 1 {
 				s.progress(t, func(p *verifyProgress) { p.next = s.dueAt(s.cfg.ReverifyEvery) })
 			}
+			wait := s.clk.NewTimer(s.cfg.ReverifyEvery)
 			select {
 			case <-ctx.Done():
 				wait.Stop()
