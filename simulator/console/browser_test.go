@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,37 +18,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/revhook/revhook/fixtures/receiver"
+	"github.com/revhook/revhook/internal/chromiumtest"
 	"github.com/revhook/revhook/simulator/mockapi"
-)
-
-// Environment knobs of the browser test (the same as steps/report's render
-// check).
-const (
-	// envRequireChromium=1 turns a missing chromium into a failure (CI).
-	envRequireChromium = "REVHOOK_REQUIRE_CHROMIUM"
-	// envKeepRender names a directory to keep the console's screenshot in.
-	envKeepRender = "REVHOOK_RENDER_DIR"
 )
 
 // browserTimeout bounds the whole browser session; every wait inside it is
 // a DOM condition, never a sleep.
 const browserTimeout = 90 * time.Second
-
-// findChromium returns the chromium binary, or skips (or fails, when
-// REVHOOK_REQUIRE_CHROMIUM=1) when there is none.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv(envRequireChromium) == "1" {
-		t.Fatalf("chromium not found in PATH and %s=1 (install Debian's chromium package)", envRequireChromium)
-	}
-	t.Skipf("chromium not installed; set %s=1 to make this a failure", envRequireChromium)
-	return ""
-}
 
 // browser starts headless Chromium and returns a chromedp context bounded
 // by browserTimeout.
@@ -61,13 +36,11 @@ func browser(t *testing.T, bin string) context.Context {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = os.RemoveAll(profile) })
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("hide-scrollbars", true), chromedp.Flag("mute-audio", true),
+		chromedp.ExecPath(bin), chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(profile), chromedp.WindowSize(1400, 1000),
+	}
+	for _, f := range chromiumtest.Flags() {
+		opts = append(opts, chromedp.Flag(f, true))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	t.Cleanup(cancel)
@@ -133,7 +106,7 @@ func (m *testMock) post(t *testing.T, path string, body any) map[string]any {
 // replays its delivery with the page's button, and checks that each shows
 // up in the DOM.
 func TestConsoleInChromium(t *testing.T) {
-	bin := findChromium(t)
+	bin := chromiumtest.Find(t)
 	m := newTestMock(t)
 	ctx := browser(t, bin)
 
@@ -222,7 +195,7 @@ func click(sel string) chromedp.Action {
 // for a person to look at.
 func screenshot(t *testing.T, ctx context.Context) {
 	t.Helper()
-	dir := os.Getenv(envKeepRender)
+	dir := os.Getenv(chromiumtest.EnvKeepRender)
 	if dir == "" {
 		return
 	}
@@ -238,7 +211,7 @@ func screenshot(t *testing.T, ctx context.Context) {
 // serve prints it for a token the user supplied): it asks for one, refuses
 // a wrong one with the server's message, and connects with the right one.
 func TestConsoleAsksForASuppliedToken(t *testing.T) {
-	bin := findChromium(t)
+	bin := chromiumtest.Find(t)
 	m := newTestMock(t)
 	ctx := browser(t, bin)
 	var msg string

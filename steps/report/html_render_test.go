@@ -14,35 +14,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// Environment knobs of the render check.
-const (
-	// envRequireChromium=1 turns a missing chromium into a failure (CI).
-	envRequireChromium = "REVHOOK_REQUIRE_CHROMIUM"
-	// envKeepRender names a directory to keep the rendered HTML and PNGs in,
-	// for a person to look at.
-	envKeepRender = "REVHOOK_RENDER_DIR"
+	"github.com/revhook/revhook/internal/chromiumtest"
 )
 
 // chromiumTimeout bounds each chromium run.
 const chromiumTimeout = 60 * time.Second
-
-// findChromium returns the chromium binary, or skips (or fails, when
-// REVHOOK_REQUIRE_CHROMIUM=1) when there is none.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv(envRequireChromium) == "1" {
-		t.Fatalf("chromium not found in PATH and %s=1 (install Debian's chromium package)", envRequireChromium)
-	}
-	t.Skipf("chromium not installed; set %s=1 to make this a failure", envRequireChromium)
-	return ""
-}
 
 // runChromium runs headless chromium with args after the common ones and
 // returns its stdout.
@@ -50,11 +27,9 @@ func runChromium(t *testing.T, bin string, args ...string) []byte {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), chromiumTimeout)
 	defer cancel()
-	common := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-extensions", "--hide-scrollbars", "--mute-audio",
-		"--user-data-dir=" + t.TempDir(),
+	common := []string{"--user-data-dir=" + t.TempDir()}
+	for _, f := range chromiumtest.Flags() {
+		common = append(common, "--"+f)
 	}
 	cmd := exec.CommandContext(ctx, bin, append(common, args...)...)
 	cmd.WaitDelay = 5 * time.Second
@@ -79,7 +54,7 @@ func tail(s string) string {
 // screenshot: the verdict banner is there and coloured, every requirement
 // has its row.
 func TestHTMLRendersInChromium(t *testing.T) {
-	bin := findChromium(t)
+	bin := chromiumtest.Find(t)
 	tests := []struct {
 		name         string
 		r            *Report
@@ -93,7 +68,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if keep := os.Getenv(envKeepRender); keep != "" {
+			if keep := os.Getenv(chromiumtest.EnvKeepRender); keep != "" {
 				dir = keep
 				require.NoError(t, os.MkdirAll(dir, 0o755))
 			}
