@@ -28,7 +28,8 @@ func runReceiver(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := newFlagSet("receiver", "receiver [--addr 127.0.0.1:8089] --secret SECRET", stderr)
 	addr := fs.String("addr", "127.0.0.1:8089", "listen address")
 	secret := fs.String("secret", "", "webhook secret to verify signatures with (env REVHOOK_SECRET)")
-	keyEnc := fs.String("key-encoding", "raw", "how the secret becomes the HMAC key: raw or base64")
+	var keyEnc string
+	choiceVar(fs, &keyEnc, "key-encoding", "raw", []string{"raw", "base64"}, "how the secret becomes the HMAC key: raw or base64")
 	tolerance := fs.Duration("tolerance", receiver.DefaultTolerance, "accepted distance between an event's timestamp and now, either way")
 	quiet := fs.Bool("quiet", false, "do not print a line per delivery")
 	fault := fs.String("fault", "", "serve a deliberately broken receiver instead, to see what check catches "+
@@ -38,7 +39,7 @@ func runReceiver(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return code
 	}
 	*secret, _ = secretOrEnv(*secret)
-	ke, err := signature.ParseKeyEncoding(*keyEnc)
+	ke, err := signature.ParseKeyEncoding(keyEnc)
 	if err != nil {
 		return usageErr(stderr, "receiver", "--key-encoding: %v", err)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/revhook/revhook/internal/suggest"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/event"
@@ -129,14 +130,14 @@ func newSendFlagSet(stderr io.Writer) (*flag.FlagSet, *sendFlags) {
 		f.sets = append(f.sets, s)
 		return nil
 	})
-	fs.StringVar(&f.encoding, "encoding", "hex", "X-DevRev-Signature encoding: hex or base64")
-	fs.StringVar(&f.keyEncoding, "key-encoding", "raw", "how the secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
+	choiceVar(fs, &f.encoding, "encoding", "hex", []string{"hex", "base64"}, "X-DevRev-Signature encoding: hex or base64")
+	choiceVar(fs, &f.keyEncoding, "key-encoding", "raw", []string{"raw", "base64"}, "how the secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
 	fs.IntVar(&f.concurrency, "concurrency", delivery.DefaultConcurrency, "deliveries in flight at once")
 	fs.DurationVar(&f.timeout, "timeout", delivery.DefaultTimeout, "per-attempt deadline (connect, headers and body); when not given, 3s scaled by --time-scale")
 	fs.StringVar(&f.schedule, "schedule", "30s,3m", "delays before the retries of a failed event, comma-separated; \"\" for a single attempt")
 	fs.Float64Var(&f.timeScale, "time-scale", 1, "multiply the retry delays (and, unless --timeout is given, the deadline); 0.001 makes 3m last 180ms")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed for ids, payloads, duplicates and reordering (0: random, printed)")
-	fs.StringVar(&f.precision, "precision", "ns", "timestamp precision: ns, us or ms")
+	choiceVar(fs, &f.precision, "precision", "ns", []string{"ns", "us", "ms"}, "timestamp precision: ns, us or ms")
 	fs.BoolVar(&f.insecure, "insecure", false, "accept any TLS certificate")
 	fs.BoolVar(&f.sameBytes, "same-bytes-on-retry", false, "send every attempt and duplicate with the first attempt's bytes and signature, instead of re-stamping each as DevRev does")
 	fs.BoolVar(&f.quiet, "quiet", false, "print only the summary (and a live progress line on stderr when it is a terminal), not a line per attempt")
@@ -275,7 +276,7 @@ func (f *sendFlags) planServer(p *sendPlan) error {
 // validateType accepts only catalogue types.
 func validateType(typ string) error {
 	if !event.Known(typ) {
-		return badFlag("type", "unknown event type %q ('revhook catalog' lists the %d types)", typ, len(event.Types()))
+		return badFlag("type", "unknown event type %q%s ('revhook catalog' lists the %d types)", typ, suggest.Hint(typ, event.Types()), len(event.Types()))
 	}
 	return nil
 }

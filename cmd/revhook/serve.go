@@ -42,9 +42,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	schedule := fs.String("schedule", "30s,3m", "delays before the retries of a failed event, comma-separated (scaled); \"\" for a single attempt")
 	logSize := fs.Int("log-size", mockapi.DefaultLogSize, "delivery log capacity (a ring buffer: the oldest entries are dropped)")
 	seed := fs.Uint64("seed", 0, "seed for ids and payloads (0: random)")
-	precision := fs.String("precision", "ns", "timestamp precision of events: ns, us or ms")
-	encoding := fs.String("encoding", "hex", "X-DevRev-Signature encoding: hex or base64")
-	keyEnc := fs.String("key-encoding", "raw", "how a secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
+	var precision, encoding, keyEnc string
+	choiceVar(fs, &precision, "precision", "ns", []string{"ns", "us", "ms"}, "timestamp precision of events: ns, us or ms")
+	choiceVar(fs, &encoding, "encoding", "hex", []string{"hex", "base64"}, "X-DevRev-Signature encoding: hex or base64")
+	choiceVar(fs, &keyEnc, "key-encoding", "raw", []string{"raw", "base64"}, "how a secret becomes the HMAC key: raw (its bytes) or base64 (its decoding)")
 	concurrency := fs.Int("concurrency", mockapi.DefaultConcurrency, "deliveries in flight per trigger and webhook")
 	sameBytes := fs.Bool("same-bytes-on-retry", false, "re-send the first attempt's bytes (timestamp and signature) on every retry of an event or verify request; by default each attempt carries its own")
 	insecure := fs.Bool("insecure", false, "accept any TLS certificate on https receivers")
@@ -90,15 +91,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return usageErr(stderr, "serve", "--%s: %v", name, err)
 		}
 	}
-	prec, err := event.ParsePrecision(*precision)
+	prec, err := event.ParsePrecision(precision)
 	if err != nil {
 		return usageErr(stderr, "serve", "--precision: %v", err)
 	}
-	enc, err := signature.ParseEncoding(*encoding)
+	enc, err := signature.ParseEncoding(encoding)
 	if err != nil {
 		return usageErr(stderr, "serve", "--encoding: %v", err)
 	}
-	ke, err := signature.ParseKeyEncoding(*keyEnc)
+	ke, err := signature.ParseKeyEncoding(keyEnc)
 	if err != nil {
 		return usageErr(stderr, "serve", "--key-encoding: %v", err)
 	}
