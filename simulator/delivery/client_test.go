@@ -23,6 +23,10 @@ const hostileTimeout = 200 * time.Millisecond
 // scheduling slack on a loaded CI machine.
 const bound = hostileTimeout + 2*time.Second
 
+// trickleTimeout is the deadline of the trickling receiver's case: long
+// enough that its flushed headers arrive first even on a loaded machine.
+const trickleTimeout = 2 * time.Second
+
 // newServer starts h on loopback and makes sure blocked handlers are
 // released before the server closes.
 func newServer(t *testing.T, h func(w http.ResponseWriter, r *http.Request, stop <-chan struct{})) *httptest.Server {
@@ -140,6 +144,7 @@ func TestHostileReceivers(t *testing.T) {
 		reason  string
 		status  int
 		is      error
+		timeout time.Duration // the client's deadline when not hostileTimeout
 	}{
 		{
 			name: "hangs without answering",
@@ -185,8 +190,12 @@ func TestHostileReceivers(t *testing.T) {
 					}
 				}
 			},
-			reason: "timeout after 200ms: response body incomplete (",
-			status: 200,
+			// Its own deadline: the headers are flushed at once, but under
+			// load 200 ms could pass before they arrive, and the reason
+			// would then be "no response" — not what this case is about.
+			reason:  "timeout after 2s: response body incomplete (",
+			status:  200,
+			timeout: trickleTimeout,
 		},
 		{
 			name: "returns a 1 GiB body",
@@ -264,7 +273,10 @@ func TestHostileReceivers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, tt.handler)
 			c, limit := patient, patientTimeout
-			if strings.HasPrefix(tt.reason, "timeout") {
+			switch {
+			case tt.timeout != 0:
+				c, limit = NewClient(ClientOptions{Timeout: tt.timeout}), tt.timeout+2*time.Second
+			case strings.HasPrefix(tt.reason, "timeout"):
 				c, limit = quick, bound
 			}
 			start := time.Now()
