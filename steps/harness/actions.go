@@ -27,11 +27,7 @@ const (
 
 // SendVaried sends the scenario's base event of typ with v applied as "it".
 func (h *Harness) SendVaried(ctx context.Context, sc *Scenario, typ string, v Variation, what string) (*Exchange, error) {
-	ev, err := sc.Event(typ)
-	if err != nil {
-		return nil, err
-	}
-	b, err := h.Build(ev, v)
+	ev, b, err := h.BuildBase(sc, typ, v)
 	if err != nil {
 		return nil, err
 	}
@@ -153,11 +149,7 @@ func (h *Harness) PauseBeforeRetry(ctx context.Context) error {
 // connection and cuts it: after half of its body (half) or right after the
 // whole request. The cut attempt becomes "it", to be retried.
 func (h *Harness) FirstAttempt(ctx context.Context, sc *Scenario, typ string, half bool) error {
-	ev, err := sc.Event(typ)
-	if err != nil {
-		return err
-	}
-	b, err := h.Build(ev, Correct())
+	_, b, err := h.BuildBase(sc, typ, Correct())
 	if err != nil {
 		return err
 	}

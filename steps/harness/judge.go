@@ -23,11 +23,7 @@ const (
 // its own id, and returns a *Blocked unless the receiver acknowledged it
 // in time: what the scenario checks next cannot be observed otherwise.
 func (h *Harness) Control(ctx context.Context, sc *Scenario, typ string) error {
-	ev, err := sc.Event(typ)
-	if err != nil {
-		return err
-	}
-	b, err := h.Build(ev, Correct())
+	_, b, err := h.BuildBase(sc, typ, Correct())
 	if err != nil {
 		return err
 	}
@@ -56,11 +52,7 @@ func (h *Harness) controlProblem(sc *Scenario, x *Exchange) error {
 // ControlVerify sends a correctly signed verify event and returns a
 // *Blocked unless it was answered with its challenge in time.
 func (h *Harness) ControlVerify(ctx context.Context, sc *Scenario) error {
-	ev, err := sc.Event("verify")
-	if err != nil {
-		return err
-	}
-	b, err := h.Build(ev, Correct())
+	ev, b, err := h.BuildBase(sc, "verify", Correct())
 	if err != nil {
 		return err
 	}

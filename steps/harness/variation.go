@@ -84,6 +84,17 @@ func (h *Harness) Build(ev event.Event, v Variation) (Built, error) {
 	return out, nil
 }
 
+// BuildBase builds the scenario's base event of typ, with a fresh id, and
+// applies v to it: the event (its challenge, for a verify) and what to send.
+func (h *Harness) BuildBase(sc *Scenario, typ string, v Variation) (event.Event, Built, error) {
+	ev, err := sc.Event(typ)
+	if err != nil {
+		return event.Event{}, Built{}, err
+	}
+	b, err := h.Build(ev, v)
+	return ev, b, err
+}
+
 // Correct is no variation: the base event correctly signed.
 var correct = Variation{}
 
