@@ -347,7 +347,7 @@ func (r *runner) precondition(sc *harness.Scenario) error {
 			by = harness.CoversVerifyTime
 		}
 		if sc.ReqID != by && sc.ReqID != "SEC-01" {
-			return &harness.Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver stopped answering after %d answers", r.h.Answers())}
+			return &harness.Blocked{By: []string{by}, Msg: "not observed: " + stopped(r.h.Answers())}
 		}
 	}
 	if why == "" {
@@ -486,11 +486,22 @@ func unanswered(sc *harness.Scenario) bool {
 	return false
 }
 
+// stopped says that the receiver stopped answering after n answers.
+func stopped(n int64) string {
+	switch n {
+	case 0:
+		return "the receiver answered nothing at all"
+	case 1:
+		return "the receiver stopped answering after 1 answer"
+	}
+	return fmt.Sprintf("the receiver stopped answering after %d answers", n)
+}
+
 // notConfirmed marks a failure that could not be confirmed alone because
 // the receiver stopped answering after n answers: its reason and its note
 // say so.
 func notConfirmed(sc *harness.Scenario, n int64) {
-	why := fmt.Sprintf("the receiver stopped answering after %d answers, so this was not confirmed alone", n)
+	why := stopped(n) + ", so this was not confirmed alone"
 	if by := sc.BlockedBy(); len(by) > 0 {
 		sc.Finish(&harness.Blocked{By: by, Msg: why + ": " + sc.Reason()})
 	} else {
