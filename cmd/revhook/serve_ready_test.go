@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -49,14 +48,7 @@ func TestServeReadyHealthzAndReplay(t *testing.T) {
 	assert.Equal(t, map[string]string{"status": "ok"}, health)
 
 	post := func(path, body string) (int, map[string]any) {
-		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-r")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
+		return postAPI(ctx, t, base, "tok-r", path, body)
 	}
 	code, m := post("/webhooks.create", `{"event_types":["work_created"],"url":"`+rcv.URL+`"}`)
 	require.Equal(t, 201, code, m)

@@ -80,14 +80,7 @@ func TestServeLifecycleAndGracefulShutdown(t *testing.T) {
 	assert.Contains(t, out.String(), "token: the one given by --token (not printed)")
 
 	post := func(path, body string) (int, map[string]any) {
-		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer tok-1")
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var m map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&m)
-		return resp.StatusCode, m
+		return postAPI(ctx, t, base, "tok-1", path, body)
 	}
 	code, m := post("/webhooks.create", `{"event_types":["work_created"],"url":"`+rcv.URL+`","headers":[{"name":"x-api-key","value":"k-1"}]}`)
 	require.Equal(t, 201, code, m)
@@ -207,4 +200,19 @@ func TestParseScheduleAndFormat(t *testing.T) {
 	assert.Equal(t, "03:04:05.000 attempt    webhook/W1 work_created #2 FAIL 500 12ms webhook_event/E1  HTTP 500 is not 2xx", line)
 	line = formatEntry(deliverylog.Entry{Time: at, Kind: "transition", WebhookID: "w", From: "active", To: "degraded", Message: "why"})
 	assert.Equal(t, "03:04:05.000 transition w active -> degraded  why", line)
+}
+
+// postAPI POSTs body to the mock at base+path with token and returns the
+// status and the decoded JSON answer.
+func postAPI(ctx context.Context, t *testing.T, base, token, path, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
 }
