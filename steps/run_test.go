@@ -22,9 +22,9 @@ import (
 
 	"github.com/revhook/revhook/features"
 	"github.com/revhook/revhook/fixtures/receiver"
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/clock"
 	"github.com/revhook/revhook/simulator/signature"
-	"github.com/revhook/revhook/steps/harness"
 	"github.com/revhook/revhook/steps/report"
 )
 
@@ -356,7 +356,7 @@ func TestSecretNeverInTheReport(t *testing.T) {
 	js, err := json.Marshal(rep)
 	require.NoError(t, err)
 	assert.NotContains(t, string(js), testSecret)
-	assert.Contains(t, string(js), harness.Redacted)
+	assert.Contains(t, string(js), redact.Redacted)
 	assert.NotEmpty(t, cucumber.String())
 	assert.NotContains(t, cucumber.String(), testSecret)
 	for _, f := range report.Formats() {

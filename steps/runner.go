@@ -199,7 +199,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	rep := r.build(sel, scs, started)
 	rep.Interrupted = ctx.Err() != nil
-	red := harness.NewRedactor(s.Secret, append(s.headerValues(), redact.URLPassword(s.URL)...)...)
+	red := redact.New(s.Secret, append(s.headerValues(), redact.URLPassword(s.URL)...)...)
 	red.Value(rep)
 	rep.Finish()
 	if cfg.Cucumber != nil {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/signature"
 	"github.com/revhook/revhook/steps"
 	"github.com/revhook/revhook/steps/harness"
@@ -99,7 +100,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return usageErr(stderr, "replay", "%v", err)
 	}
-	red := harness.NewRedactor(key, headers.values()...)
+	red := redact.New(key, headers.values()...)
 	fmt.Fprintln(stdout, red.String(harness.DescribeReplay(x, u.String())))
 	if v := harness.ReplayVerdict(ev, x); v != "" {
 		fmt.Fprintln(stdout, v)

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/steps/report"
 )
 
@@ -19,7 +20,7 @@ func TestRedactorKnowsEveryForm(t *testing.T) {
 	// Bytes whose base64 differs between the standard and URL alphabets.
 	const secret = "p@ss/word with space\xfb\xff?"
 	const header = "gateway-key-1234"
-	r := NewRedactor(secret, header, "", "abc")
+	r := redact.New(secret, header, "", "abc")
 	js, err := json.Marshal(secret)
 	require.NoError(t, err)
 	forms := map[string]string{
@@ -40,18 +41,18 @@ func TestRedactorKnowsEveryForm(t *testing.T) {
 	require.NotEqual(t, forms["base64 std"], forms["base64 url"])
 	for name, f := range forms {
 		in := "before " + f + " after"
-		assert.Equal(t, "before "+Redacted+" after", r.String(in), name)
-		assert.Equal(t, []byte("before "+Redacted+" after"), r.Bytes([]byte(in)), name)
+		assert.Equal(t, "before "+redact.Redacted+" after", r.String(in), name)
+		assert.Equal(t, []byte("before "+redact.Redacted+" after"), r.Bytes([]byte(in)), name)
 	}
 	// Values under 4 bytes are not redacted (they would blank out words).
 	assert.Equal(t, "abc", r.String("abc"))
 	// No secret: nothing changes.
-	assert.Equal(t, "anything", NewRedactor("").String("anything"))
+	assert.Equal(t, "anything", redact.New("").String("anything"))
 }
 
 func TestRedactorWalksEverything(t *testing.T) {
 	const secret = "p@ss/word with space"
-	r := NewRedactor(secret, "gateway-key-1234")
+	r := redact.New(secret, "gateway-key-1234")
 	b64 := base64.StdEncoding.EncodeToString([]byte(secret))
 	rep := &report.Report{
 		Target: report.Target{URL: "http://x/?s=" + url.QueryEscape(secret)},
@@ -74,11 +75,11 @@ func TestRedactorWalksEverything(t *testing.T) {
 		assert.NotContains(t, string(js), leak)
 	}
 	q := rep.Requirements[0]
-	assert.Equal(t, "leaked "+Redacted, q.Reason)
-	assert.Equal(t, map[string]string{Redacted: Redacted, "X-Api-Key": Redacted}, q.Evidence[0].Request.Headers)
-	assert.Equal(t, `{"k":"`+Redacted+`"}`, q.Evidence[0].Replay.Body)
-	assert.Equal(t, []string{Redacted}, q.Scenarios[0].BlockedBy)
-	assert.Equal(t, "curl -H 'X-Api-Key: "+Redacted+"'", q.Evidence[0].Reproduce)
+	assert.Equal(t, "leaked "+redact.Redacted, q.Reason)
+	assert.Equal(t, map[string]string{redact.Redacted: redact.Redacted, "X-Api-Key": redact.Redacted}, q.Evidence[0].Request.Headers)
+	assert.Equal(t, `{"k":"`+redact.Redacted+`"}`, q.Evidence[0].Replay.Body)
+	assert.Equal(t, []string{redact.Redacted}, q.Scenarios[0].BlockedBy)
+	assert.Equal(t, "curl -H 'X-Api-Key: "+redact.Redacted+"'", q.Evidence[0].Reproduce)
 }
 
 func TestIsHarnessFailure(t *testing.T) {

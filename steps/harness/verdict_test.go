@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/revhook/revhook/features"
+	"github.com/revhook/revhook/internal/redact"
 	"github.com/revhook/revhook/simulator/signature"
 	"github.com/revhook/revhook/steps/report"
 )
@@ -263,6 +264,6 @@ func TestCurlCarriesTheExtraHeaders(t *testing.T) {
 	ev := h.evidence(x, "s", "SIG-02", 1)
 	assert.Contains(t, ev.Reproduce, `-H 'X-Api-Key: gateway-key-1234'`)
 	assert.Equal(t, "gateway-key-1234", ev.Request.Headers["X-Api-Key"])
-	NewRedactor(testSecret, "gateway-key-1234").Value(&ev)
-	assert.Contains(t, ev.Reproduce, `-H 'X-Api-Key: `+Redacted+`'`)
+	redact.New(testSecret, "gateway-key-1234").Value(&ev)
+	assert.Contains(t, ev.Reproduce, `-H 'X-Api-Key: `+redact.Redacted+`'`)
 }
