@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -142,7 +143,7 @@ func MainObject(ev event.Event) (map[string]any, error) {
 	for k := range ev.Payload {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	sort.Strings(keys)
 	for _, k := range keys {
 		if m, ok := ev.Payload[k].(map[string]any); ok {
 			return m, nil

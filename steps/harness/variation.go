@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -96,10 +95,7 @@ func (h *Harness) BuildBase(sc *Scenario, typ string, v Variation) (event.Event,
 }
 
 // Correct is no variation: the base event correctly signed.
-var correct = Variation{}
-
-// Correct returns the empty variation.
-func Correct() Variation { return correct }
+func Correct() Variation { return Variation{} }
 
 // Names returns the names of vs, for step patterns.
 func Names(vs []Variation) []string {
@@ -124,7 +120,7 @@ func Find(vs []Variation, name string) (Variation, error) {
 // (timestamps, sizes) included: what `revhook replay` applies again.
 func Lookup(name string) (Variation, error) {
 	if name == "" {
-		return correct, nil
+		return Correct(), nil
 	}
 	for _, t := range [][]Variation{
 		SignatureVariations(), SignatureHeaderVariations(), TamperVariations(), StyleVariations(),
@@ -245,7 +241,7 @@ func SignatureHeaderVariations() []Variation {
 func TamperVariations() []Variation {
 	return []Variation{
 		{Name: "change one character of its title", Tamper: func(b []byte) ([]byte, error) {
-			return flipAfter(b, `"title":"`, 0, "title")
+			return flipAfter(b, `"title":"`, "title")
 		}},
 		{Name: "change one digit of its timestamp", Tamper: func(b []byte) ([]byte, error) {
 			i := bytes.Index(b, []byte(`"timestamp":"`))
@@ -275,7 +271,7 @@ func TamperVariations() []Variation {
 }
 
 // flipAfter changes the first character of the string value after key.
-func flipAfter(b []byte, key string, _ int, what string) ([]byte, error) {
+func flipAfter(b []byte, key, what string) ([]byte, error) {
 	i := bytes.Index(b, []byte(key))
 	if i < 0 {
 		return nil, Harnessf("the event has no %s to change", what)
@@ -379,5 +375,3 @@ func MethodVariations() []Variation {
 	}
 	return out
 }
-
-func sortStrings(s []string) { sort.Strings(s) }
