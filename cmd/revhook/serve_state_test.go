@@ -52,7 +52,8 @@ func (r *runningServe) call(ctx context.Context, t *testing.T, method, path, bod
 }
 
 // The walkthrough with a restart in the middle: the webhook and its
-// pending retry survive; a second serve on the same file is refused.
+// pending retry survive, the event can be replayed after it; a second
+// serve on the same file is refused.
 func TestServeStateSurvivesRestart(t *testing.T) {
 	rcv := mocktest.NewReceiver(clock.Real())
 	defer rcv.Close()
@@ -67,6 +68,10 @@ func TestServeStateSurvivesRestart(t *testing.T) {
 	require.Equal(t, 201, code, m)
 	id := m["webhook"].(map[string]any)["id"].(string)
 	s1.out.waitFor(ctx, t, regexp.MustCompile(`unverified -> active`))
+	code, m = s1.call(ctx, t, "POST", "/simulator/events", `{"type":"work_created"}`)
+	require.Equal(t, 202, code, m)
+	sentID := m["events"].([]any)[0].(map[string]any)["id"].(string)
+	s1.out.waitFor(ctx, t, regexp.MustCompile(`work_created #1 ok 200`))
 	rcv.AnswerEvents(mocktest.Fail(503))
 	code, m = s1.call(ctx, t, "POST", "/simulator/events", `{"type":"work_created"}`)
 	require.Equal(t, 202, code, m)
@@ -94,10 +99,23 @@ func TestServeStateSurvivesRestart(t *testing.T) {
 				n++
 			}
 		}
-		return n == 2
+		return n == 3
 	}))
-	assert.Equal(t, evID, rcv.Of("work_created")[1].ID)
+	assert.Equal(t, evID, rcv.Of("work_created")[2].ID)
 	s2.out.waitFor(ctx, t, regexp.MustCompile(`work_created #2 ok 200`))
+
+	// The event delivered before the restart can be replayed after it.
+	var rout, rerr bytes.Buffer
+	require.Equal(t, exitOK, runReplay(ctx, []string{"--server", s2.base, "--token", "tok-s", sentID}, &rout, &rerr), rerr.String())
+	require.NoError(t, rcv.WaitFor(ctx, func(rs []mocktest.Request) bool {
+		n := 0
+		for _, r := range rs {
+			if r.ID == sentID {
+				n++
+			}
+		}
+		return n == 2 // its delivery, then the replay
+	}))
 }
 
 func TestServeStateErrors(t *testing.T) {

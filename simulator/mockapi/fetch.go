@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/revhook/revhook/simulator/delivery"
 	"github.com/revhook/revhook/simulator/deliverylog"
 	"github.com/revhook/revhook/simulator/event"
 	"github.com/revhook/revhook/simulator/webhook"
@@ -93,32 +92,52 @@ func (s *Server) webhooksFetch(w http.ResponseWriter, r *http.Request) *Error {
 		e.FieldName = "object"
 		return e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h, e := s.lookupLocked(req.ID)
+	t, e := s.fetchTarget(req.ID, family)
 	if e != nil {
 		return e
+	}
+	if t == nil { // degraded: failed without invocation
+		writeJSON(w, http.StatusOK, map[string]any{})
+		return nil
+	}
+	ev, err := s.gen.Fetched(family, t.h.id, req.Object, result)
+	if err == nil {
+		b := s.emptyBatch(ev.Type, 1)
+		b.prec = ev.Precision
+		if b.payloads[0], err = freeze(ev.Payload); err == nil {
+			t.ids = []string{ev.ID}
+			if e := s.enqueue(b, []*target{t}); e != nil {
+				return e
+			}
+			writeJSON(w, http.StatusOK, map[string]any{})
+			return nil
+		}
+	}
+	s.release(1)
+	return internalError(truncate(err.Error(), 200))
+}
+
+// fetchTarget reserves the fetched object's event in the queue and returns
+// its webhook's target. A degraded webhook gets the event failed without
+// invocation (noted; nil target, no error).
+func (s *Server) fetchTarget(id, family string) (*target, *Error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, e := s.lookupLocked(id)
+	if e != nil {
+		return nil, e
 	}
 	switch h.m.State {
 	case webhook.Active:
 	case webhook.Degraded:
 		s.addEntry(deliverylog.Entry{Kind: KindNote, WebhookID: h.id, EventType: family + "_fetched",
 			Message: "failed without invocation: the webhook is degraded"})
-		writeJSON(w, http.StatusOK, map[string]any{})
-		return nil
+		return nil, nil
 	default:
-		return notPermitted("id", fmt.Sprintf("the webhook is %s and receives no object events; fetched objects go to active webhooks", h.m.State))
+		return nil, notPermitted("id", fmt.Sprintf("the webhook is %s and receives no object events; fetched objects go to active webhooks", h.m.State))
 	}
-	ev, err := s.gen.Fetched(family, h.id, req.Object, result)
-	if err != nil {
-		return internalError(truncate(err.Error(), 200))
+	if e := s.reserveLocked(1); e != nil {
+		return nil, e
 	}
-	job, err := delivery.EncodedJob(ev)
-	if err != nil {
-		return internalError(truncate(err.Error(), 200))
-	}
-	job.URL, job.Signer, job.Header, job.DropFirst = h.url, h.signer, h.header, h.faults.DropFirst
-	s.deliverAllLocked(h, []delivery.Job{job}, h.faults)
-	writeJSON(w, http.StatusOK, map[string]any{})
-	return nil
+	return &target{h: h, gen: h.deliverGen, url: h.url, signer: h.signer, header: h.header, faults: h.faults}, nil
 }

@@ -318,31 +318,6 @@ func (s *Server) verifyResult(t verifyTarget, in webhook.Input, why string) {
 	}
 }
 
-// deliverAllLocked runs jobs for h through a delivery engine in the
-// background, in h's current delivery period. Results feed h's machine
-// unless h has left that period. s.mu must be held.
-func (s *Server) deliverAllLocked(h *hook, jobs []delivery.Job, f Faults) {
-	webhookID, gen := h.id, h.deliverGen
-	seed := s.cfg.Seed*1_000_003 + s.seq.Add(1)
-	eng := delivery.New(delivery.Config{
-		Client: s.client, Clock: s.clk, Schedule: s.cfg.Schedule, Concurrency: s.cfg.Concurrency,
-		SameBytesOnRetry: s.cfg.SameBytesOnRetry,
-		DuplicateRate:    f.DuplicateRate, ReorderWindow: f.ReorderWindow, Seed: seed,
-		OnAttempt: func(a delivery.Attempt) { s.addEntry(attemptEntry(a, webhookID)) },
-	})
-	// One timer per event when idle: its retry wait. Each result gives its
-	// share back; endTask gives back those of jobs never dispatched (the
-	// context ended first, so they get no result).
-	ctx, tk := s.startTaskLocked(len(jobs))
-	h.deliveries = append(liveTasks(h.deliveries), tk)
-	go func() {
-		defer s.endTask(tk)
-		eng.DeliverAll(ctx, jobs, func(r delivery.Result) {
-			s.deliveryResult(tk, webhookID, gen, r)
-		})
-	}()
-}
-
 func attemptEntry(a delivery.Attempt, webhookID string) deliverylog.Entry {
 	if a.WebhookID == "" {
 		a.WebhookID = webhookID

@@ -1,6 +1,7 @@
 package mockapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -21,9 +22,13 @@ import (
 )
 
 // Durable state (Config.Store, issue 13). What is kept:
-//   - a record per webhook (hookRecord), rewritten on every change;
+//   - a record per webhook (hookRecord), rewritten on every change, and
+//     per webhook of the Revont-style API (revontRecord);
 //   - a record per trigger (batchRecord: its shared payloads), deleted once
-//     none of its deliveries is pending;
+//     none of its deliveries is pending and none of its events can be
+//     replayed;
+//   - a record per trigger and webhook (replayRecord: its event ids),
+//     deleted once the replay window has passed all of them;
 //   - a record per queued or pending delivery (deliveryRecord: webhook,
 //     trigger, payload index, attempts made, when the next is due), written
 //     when queued and after each failed attempt, deleted at its end — never
@@ -244,7 +249,24 @@ func (s *Server) restore() error {
 			return err
 		}
 	}
-	return s.resumeLocked()
+	if err := s.restoreRevontLocked(); err != nil {
+		return err
+	}
+	batches := map[uint64]*batch{}
+	if err := s.resumeLocked(batches); err != nil {
+		return err
+	}
+	if err := s.restoreReplays(batches); err != nil {
+		return err
+	}
+	// Triggers no pending delivery and no replayable event refers to are
+	// dropped.
+	return s.store.ForEach(store.Batches, func(k, _ []byte) error {
+		if b := batches[binary.BigEndian.Uint64(k)]; b == nil || b.p.left.Load() == 0 {
+			s.store.Delete(store.Batches, append([]byte{}, k...))
+		}
+		return nil
+	})
 }
 
 // restoreHookLocked rebuilds one webhook and restarts its verify loop.
@@ -272,8 +294,7 @@ func (s *Server) restoreHookLocked(r hookRecord) error {
 }
 
 // resumeLocked restarts every pending delivery of the state file.
-func (s *Server) resumeLocked() error {
-	batches := map[uint64]*batch{}
+func (s *Server) resumeLocked(batches map[uint64]*batch) error {
 	byHook := map[string][]deliveryRecord{}
 	err := s.store.ForEach(store.Deliveries, func(_, v []byte) error {
 		var r deliveryRecord
@@ -304,13 +325,7 @@ func (s *Server) resumeLocked() error {
 			s.resumeHookLocked(h, live, batches)
 		}
 	}
-	// Batches no pending delivery refers to are dropped.
-	return s.store.ForEach(store.Batches, func(k, _ []byte) error {
-		if b := batches[binary.BigEndian.Uint64(k)]; b == nil || b.p.left.Load() == 0 {
-			s.store.Delete(store.Batches, append([]byte{}, k...))
-		}
-		return nil
-	})
+	return nil
 }
 
 // loadBatch reads batch key into cache (nil when the file has none).
@@ -355,7 +370,6 @@ func (s *Server) resumeHookLocked(h *hook, recs []deliveryRecord, batches map[ui
 	for _, r := range recs {
 		b := batches[r.Batch]
 		b.p.left.Add(1)
-		s.replays.add(h.id, b, []string{r.EventID}, r.Index)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -411,4 +425,53 @@ func (s *Server) resumeOne(ctx context.Context, tk *task, t *target, b *batch, r
 	res := eng.Deliver(ctx, job)
 	s.deliveryEnded(r, b)
 	s.deliveryResult(tk, t.h.id, t.gen, res)
+}
+
+// revontRecord is a webhook of the Revont-style API as the state file keeps
+// it, with its place in the listing.
+type revontRecord struct {
+	Seq  uint64     `json:"seq"`
+	Hook revontHook `json:"hook"`
+}
+
+// saveRevontLocked queues h's record. s.mu must be held.
+func (s *Server) saveRevontLocked(h *revontHook) {
+	if s.store == nil {
+		return
+	}
+	s.revSeq++
+	v, _ := json.Marshal(revontRecord{Seq: s.revSeq, Hook: *h}) // strings: always encodes
+	s.store.Put(store.Revont, []byte(h.ID), v)
+}
+
+// dropRevont queues the removal of a Revont-style webhook's record.
+func (s *Server) dropRevont(id string) {
+	if s.store != nil {
+		s.store.Delete(store.Revont, []byte(id))
+	}
+}
+
+// restoreRevontLocked reads the Revont-style webhooks, in the order they
+// were created. s.mu must be held.
+func (s *Server) restoreRevontLocked() error {
+	var recs []revontRecord
+	err := s.store.ForEach(store.Revont, func(_, v []byte) error {
+		var r revontRecord
+		if err := json.Unmarshal(v, &r); err != nil || r.Hook.ID == "" {
+			return fmt.Errorf("a /v1/webhooks record is not valid: %v", err)
+		}
+		recs = append(recs, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(recs, func(a, b revontRecord) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, r := range recs {
+		h := r.Hook
+		s.revont[h.ID] = &h
+		s.revOrder = append(s.revOrder, h.ID)
+		s.revSeq = max(s.revSeq, r.Seq)
+	}
+	return nil
 }

@@ -20,7 +20,7 @@ import (
 
 // restart closes e's server and store and returns an env on a new server
 // reading the same file, with the same clock and receiver.
-func (e *env) restart(path string, st *store.Store) (*env, *store.Store) {
+func (e *env) restart(path string, st *store.Store, mods ...func(*mockapi.Config)) (*env, *store.Store) {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -28,8 +28,12 @@ func (e *env) restart(path string, st *store.Store) (*env, *store.Store) {
 	require.NoError(e.t, st.Close())
 	st2, err := store.Open(path, 100)
 	require.NoError(e.t, err)
-	srv, err := mockapi.New(mockapi.Config{Token: token, Clock: e.fake, Seed: 2, Store: st2,
-		Client: delivery.NewClient(delivery.ClientOptions{Timeout: 2 * time.Second})})
+	cfg := mockapi.Config{Token: token, Clock: e.fake, Seed: 2, Store: st2,
+		Client: delivery.NewClient(delivery.ClientOptions{Timeout: 2 * time.Second})}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	srv, err := mockapi.New(cfg)
 	require.NoError(e.t, err)
 	e.t.Cleanup(func() {
 		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -126,4 +130,127 @@ func TestWriteFailureIs503(t *testing.T) {
 	code, out = e.call("POST", "/webhooks.list", `{}`)
 	require.Equal(t, http.StatusOK, code)
 	assert.Empty(t, out["webhooks"], "the refused webhook is not kept")
+}
+
+// An event delivered before a restart can be replayed after it: same id,
+// fresh timestamp and signature, logged as a replay.
+func TestRestartKeepsReplayableEvents(t *testing.T) {
+	path, st := openStore(t)
+	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
+	id, secret := e.activeHook("work_created")
+	tr := e.trigger(`{"type":"work_created","count":2}`)
+	e.settle()
+	before := e.rcv.Of("work_created")
+	require.Len(t, before, 2)
+
+	e2, _ := e.restart(path, st)
+	e2.fake.Advance(time.Minute)
+	evID := tr.Events[1].ID
+	code, out := e2.call("POST", "/simulator/replay", `{"event_id":"`+evID+`"}`)
+	require.Equal(t, http.StatusAccepted, code, out)
+	assert.Equal(t, map[string]any{"event_id": evID, "webhook_id": id}, out)
+	e2.settle()
+	got := e2.rcv.Of("work_created")
+	require.Len(t, got, 3)
+	assert.Equal(t, evID, got[2].ID)
+	orig := before[0]
+	if orig.ID != evID {
+		orig = before[1]
+	}
+	assert.Equal(t, field(t, orig.Body, "work_created"), field(t, got[2].Body, "work_created"), "the same event, rebuilt from the state file")
+	assert.NotEqual(t, orig.Timestamp, got[2].Timestamp)
+	assert.True(t, got[2].SignedWith(secret))
+	entries := e2.srv.Log().List(deliverylog.Filter{EventID: evID, Kind: deliverylog.KindAttempt})
+	require.Len(t, entries, 2)
+	assert.True(t, entries[1].Replay)
+}
+
+// The state file keeps a trigger only while one of its events can be
+// replayed or is pending: past the replay window its records go, before
+// and after a restart.
+func TestReplayWindowPrunesStateFile(t *testing.T) {
+	keep := func(c *mockapi.Config) { c.ReplayKeep = 2 }
+	path, st := openStore(t)
+	e := newEnv(t, func(c *mockapi.Config) { c.Store = st; keep(c) })
+	e.activeHook("work_created")
+	first := e.trigger(`{"type":"work_created","count":2}`)
+	e.settle()
+	require.Equal(t, 1, records(t, st, store.Batches))
+	last := e.trigger(`{"type":"work_created","count":2}`)
+	e.settle()
+	assert.Equal(t, 1, records(t, st, store.Batches), "the first trigger left the window")
+	assert.Equal(t, 1, records(t, st, store.Replays))
+
+	e2, st2 := e.restart(path, st, keep)
+	code, _ := e2.call("POST", "/simulator/replay", `{"event_id":"`+first.Events[0].ID+`"}`)
+	assert.Equal(t, http.StatusNotFound, code)
+	code, out := e2.call("POST", "/simulator/replay", `{"event_id":"`+last.Events[0].ID+`"}`)
+	require.Equal(t, http.StatusAccepted, code, out)
+	e2.settle()
+	e2.trigger(`{"type":"work_created","count":2}`)
+	e2.settle()
+	assert.Equal(t, 1, records(t, st2, store.Batches))
+	assert.Equal(t, 1, records(t, st2, store.Replays))
+}
+
+// Webhooks of the Revont-style API survive a restart, in their order.
+func TestRestartKeepsRevontWebhooks(t *testing.T) {
+	path, st := openStore(t)
+	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
+	var ids []string
+	for _, ev := range []string{"call.ended", "call.started", "sms.received"} {
+		code, out := e.call("POST", "/v1/webhooks", `{"url":"https://x.test/hook","events":["`+ev+`"]}`)
+		require.Equal(t, http.StatusCreated, code, out)
+		ids = append(ids, out["id"].(string))
+	}
+	code, out := e.call("DELETE", "/v1/webhooks/"+ids[1], "")
+	require.Equal(t, http.StatusNoContent, code, out)
+
+	e2, _ := e.restart(path, st)
+	code, out = e2.call("GET", "/v1/webhooks", "")
+	require.Equal(t, http.StatusOK, code, out)
+	var got []string
+	for _, h := range out["data"].([]any) {
+		got = append(got, h.(map[string]any)["id"].(string))
+	}
+	assert.Equal(t, []string{ids[0], ids[2]}, got)
+}
+
+// A webhooks.fetch delivery waiting for its retry resumes after a restart.
+func TestRestartResumesFetchedObjectRetry(t *testing.T) {
+	path, st := openStore(t)
+	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
+	id, _ := e.activeHook("work_created")
+	e.rcv.AnswerEvents(mocktest.Fail(500))
+	code, out := e.call("POST", "/webhooks.fetch", `{"id":"`+id+`","object":"ISS-12"}`)
+	require.Equal(t, http.StatusOK, code, out)
+	e.settle()
+	require.Len(t, e.rcv.Of("work_fetched"), 1)
+
+	e2, _ := e.restart(path, st)
+	assert.Equal(t, 1, e2.srv.Queued())
+	e2.rcv.AnswerEvents(mocktest.OK)
+	e2.advance(30 * time.Second)
+	got := e2.rcv.Of("work_fetched")
+	require.Len(t, got, 2)
+	assert.Equal(t, e.rcv.Of("work_fetched")[0].ID, got[1].ID)
+	assert.Equal(t, 0, e2.srv.Queued())
+}
+
+// records counts the committed records of bucket.
+func records(t *testing.T, st *store.Store, bucket string) int {
+	t.Helper()
+	require.NoError(t, st.Sync())
+	n := 0
+	require.NoError(t, st.ForEach(bucket, func(_, _ []byte) error { n++; return nil }))
+	return n
+}
+
+// field is the raw value of an envelope's top-level field.
+func field(t *testing.T, body []byte, name string) string {
+	t.Helper()
+	var env map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(body, &env))
+	require.Contains(t, env, name)
+	return string(env[name])
 }

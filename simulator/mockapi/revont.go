@@ -98,6 +98,12 @@ func (s *Server) revontCollection(w http.ResponseWriter, r *http.Request) *Error
 	h.ID = s.revontIDLocked()
 	s.revont[h.ID] = &h
 	s.revOrder = append(s.revOrder, h.ID)
+	s.saveRevontLocked(&h)
+	if e := s.syncStore(); e != nil {
+		delete(s.revont, h.ID)
+		s.revOrder = s.revOrder[:len(s.revOrder)-1]
+		return e
+	}
 	writeJSON(w, http.StatusCreated, revontCreated{revontHook: h, Secret: "whsec_" + hex.EncodeToString(secret)})
 	return nil
 }
@@ -129,11 +135,15 @@ func (s *Server) revontDelete(w http.ResponseWriter, r *http.Request) *Error {
 		return notFound("webhook not found", "no webhook has id %q", truncate(id, 128))
 	}
 	delete(s.revont, id)
+	s.dropRevont(id)
 	for i, o := range s.revOrder {
 		if o == id {
 			s.revOrder = append(s.revOrder[:i], s.revOrder[i+1:]...)
 			break
 		}
+	}
+	if e := s.syncStore(); e != nil {
+		return e
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -196,6 +196,7 @@ type Server struct {
 	display   int                // last display number
 	revont    map[string]*revontHook
 	revOrder  []string
+	revSeq    uint64 // last revontRecord.Seq
 	user      DevUser
 	queued    int             // events queued or being delivered (Config.QueueLimit)
 	replaying map[string]bool // event ids whose replay is in progress
@@ -281,7 +282,7 @@ func New(cfg Config) (*Server, error) {
 		revont:    make(map[string]*revontHook),
 		waitsCh:   make(chan struct{}),
 		tasks:     make(map[*task]struct{}),
-		replays:   newReplayStore(cfg.ReplayKeep),
+		replays:   newReplayStore(cfg.ReplayKeep, cfg.Store),
 		store:     cfg.Store,
 		engines:   make(map[engineKey]*delivery.Engine),
 		replaying: make(map[string]bool),

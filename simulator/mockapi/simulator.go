@@ -192,13 +192,27 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 			t.ids[i] = s.gen.EventID(t.h.id)
 			resp.Events = append(resp.Events, TriggeredEvent{ID: t.ids[i], Type: req.Type, Webhooks: []string{t.h.id}})
 		}
-		s.replays.add(t.h.id, b, t.ids, 0)
 	}
-	if e := s.saveBatch(b, targets); e != nil {
-		s.release(count * len(targets))
+	if e := s.enqueue(b, targets); e != nil {
 		return TriggerResponse{}, e
 	}
 	resp.Queued = count * len(targets)
+	return resp, nil
+}
+
+// enqueue starts delivering b to targets (event i of t.ids is payload i):
+// their events, reserved in the queue, are made replayable, written to the
+// state file and delivered in the background.
+func (s *Server) enqueue(b *batch, targets []*target) *Error {
+	n := 0
+	for _, t := range targets {
+		s.remember(t.h.id, b, t.ids, 0)
+		n += len(t.ids)
+	}
+	if e := s.saveBatch(b, targets); e != nil {
+		s.release(n)
+		return e
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, t := range targets {
@@ -212,7 +226,7 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 		}
 		s.deliverLocked(t, b, 0, false, len(targets))
 	}
-	return resp, nil
+	return nil
 }
 
 // pickTargets chooses the webhooks a trigger reaches and reserves their
@@ -272,10 +286,7 @@ func (s *Server) pickTargets(req TriggerRequest, count int) ([]*target, TriggerR
 // newBatch builds the count payloads of a trigger (or uses the given one),
 // outside the server's lock.
 func (s *Server) newBatch(typ string, count int, payload event.Object) (*batch, *Error) {
-	b := &batch{typ: typ, payloads: make([]event.Object, count), p: &persisted{key: s.batchSeq.Add(1)}}
-	if s.store != nil {
-		s.store.Put(store.Meta, []byte("batch"), store.U64(b.p.key))
-	}
+	b := s.emptyBatch(typ, count)
 	for i := range b.payloads {
 		ev, err := s.gen.New(typ, "")
 		if err != nil {
@@ -290,6 +301,16 @@ func (s *Server) newBatch(typ string, count int, payload event.Object) (*batch, 
 		}
 	}
 	return b, nil
+}
+
+// emptyBatch returns a batch of n payloads of typ to fill, with its key in
+// the state file.
+func (s *Server) emptyBatch(typ string, n int) *batch {
+	b := &batch{typ: typ, payloads: make([]event.Object, n), p: &persisted{key: s.batchSeq.Add(1)}}
+	if s.store != nil {
+		s.store.Put(store.Meta, []byte("batch"), store.U64(b.p.key))
+	}
+	return b
 }
 
 // writeEvent writes ev as JSON: by hand when its strings need no escaping

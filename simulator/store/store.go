@@ -1,6 +1,7 @@
 // Package store is the durable state of `revhook serve` (issue 13): one
 // bbolt file holding the webhooks, the queued and pending deliveries with
-// their schedule, the triggers' shared payloads and the delivery log.
+// their schedule, the triggers' shared payloads, the events that can be
+// replayed and the delivery log.
 //
 // bbolt was chosen over SQLite (modernc.org/sqlite): it is small and pure
 // Go, builds in seconds, takes an exclusive file lock (a second serve on
@@ -42,9 +43,14 @@ const (
 	Deliveries = "deliveries"
 	// Log holds the delivery log, by sequence number.
 	Log = "log"
+	// Replays holds the events that can be replayed: one record per
+	// trigger and webhook (its event ids), by sequence number.
+	Replays = "replays"
+	// Revont holds the webhooks of the Revont-style API, by id.
+	Revont = "revont"
 )
 
-var buckets = []string{Meta, Hooks, Batches, Deliveries, Log}
+var buckets = []string{Meta, Hooks, Batches, Deliveries, Log, Replays, Revont}
 
 // lockTimeout bounds the wait for another process's lock on the file.
 const lockTimeout = 500 * time.Millisecond
