@@ -24,15 +24,14 @@ import (
 // Durable state (Config.Store, issue 13). What is kept:
 //   - a record per webhook (hookRecord), rewritten on every change, and
 //     per webhook of the Revont-style API (revontRecord);
-//   - a record per trigger (batchRecord: its shared payloads), deleted once
-//     none of its deliveries is pending and none of its events can be
-//     replayed;
-//   - a record per trigger and webhook (replayRecord: its event ids),
-//     deleted once the replay window has passed all of them;
-//   - a record per queued or pending delivery (deliveryRecord: webhook,
-//     trigger, payload index, attempts made, when the next is due), written
-//     when queued and after each failed attempt, deleted at its end — never
-//     its bytes, which are rebuilt from the trigger's payload;
+//   - a record per trigger (batchRecord: its shared payloads) and per
+//     trigger and webhook (groupRecord: its event ids, and a bitset of the
+//     deliveries that ended), kept while one of its deliveries is pending
+//     or one of its events can be replayed (groups.go);
+//   - a record per delivery whose attempt failed (deliveryRecord: webhook,
+//     trigger, payload index, attempts made, when the next is due) and per
+//     replay in progress, deleted at its end — never its bytes, which are
+//     rebuilt from the trigger's payload;
 //   - the delivery log, pruned past its capacity.
 //
 // An attempt in flight at a crash left its record as it was before the
@@ -61,7 +60,9 @@ type batchRecord struct {
 	Payloads  []json.RawMessage `json:"payloads"`
 }
 
-// deliveryRecord is one queued or pending delivery.
+// deliveryRecord is one delivery in progress. The state file has it once
+// an attempt failed (Attempts > 0) or for a replay; a delivery of a group
+// not yet attempted is pending by its group's record alone.
 type deliveryRecord struct {
 	EventID   string    `json:"id"`
 	WebhookID string    `json:"webhook"`
@@ -70,9 +71,12 @@ type deliveryRecord struct {
 	Attempts  int       `json:"attempts,omitempty"`
 	Due       time.Time `json:"due"`
 	Replay    bool      `json:"replay,omitempty"`
+
+	g *group // nil for a replay
+	b *batch
 }
 
-func (r deliveryRecord) key() []byte {
+func (r *deliveryRecord) key() []byte {
 	if r.Replay {
 		return []byte("replay:" + r.EventID)
 	}
@@ -120,28 +124,11 @@ func (s *Server) dropHook(id string) {
 	}
 }
 
-// saveBatch queues b's record and every delivery of targets, and waits
-// for them to be written.
-func (s *Server) saveBatch(b *batch, targets []*target) *Error {
-	if s.store == nil {
-		return nil
-	}
-	n := 0
-	for _, t := range targets {
-		n += len(t.ids)
-	}
-	s.holdBatch(b, n)
-	now := s.clk.Now()
-	for _, t := range targets {
-		for i, id := range t.ids {
-			s.saveDelivery(deliveryRecord{EventID: id, WebhookID: t.h.id, Batch: b.p.key, Index: i, Due: now})
-		}
-	}
-	return s.syncStore()
-}
+// saveBatch waits for the state file to hold b's groups.
+func (s *Server) saveBatch() *Error { return s.syncStore() }
 
-// holdBatch counts n more pending deliveries of b, writing its record when
-// it had none.
+// holdBatch counts n more holders of b (its groups, its replays in
+// progress), writing its record when it had none.
 func (s *Server) holdBatch(b *batch, n int) {
 	if s.store == nil || n == 0 {
 		return
@@ -157,14 +144,14 @@ func (s *Server) holdBatch(b *batch, n int) {
 	s.store.Put(store.Batches, store.U64(b.p.key), v)
 }
 
-// releaseBatch counts one delivery of b as ended.
+// releaseBatch counts one holder of b as gone.
 func (s *Server) releaseBatch(b *batch) {
 	if s.store != nil && b.p.left.Add(-1) == 0 {
 		s.store.Delete(store.Batches, store.U64(b.p.key))
 	}
 }
 
-func (s *Server) saveDelivery(r deliveryRecord) {
+func (s *Server) saveDelivery(r *deliveryRecord) {
 	v, _ := json.Marshal(r)
 	s.store.Put(store.Deliveries, r.key(), v)
 }
@@ -172,8 +159,8 @@ func (s *Server) saveDelivery(r deliveryRecord) {
 // attemptSaved records a failed attempt of rec as its number n: the next is
 // due after the schedule's pause. A shutdown's aborted attempts are not
 // counted (the attempt is made again after the restart).
-func (s *Server) attemptSaved(rec deliveryRecord, a delivery.Attempt, n int) {
-	if s.store == nil || rec.EventID == "" || a.Delivered || a.Duplicate || s.closing.Load() || n > len(s.cfg.Schedule) {
+func (s *Server) attemptSaved(rec *deliveryRecord, a delivery.Attempt, n int) {
+	if s.store == nil || rec == nil || a.Delivered || a.Duplicate || s.closing.Load() || n > len(s.cfg.Schedule) {
 		return
 	}
 	rec.Attempts = n
@@ -183,13 +170,19 @@ func (s *Server) attemptSaved(rec deliveryRecord, a delivery.Attempt, n int) {
 
 // deliveryEnded removes rec once its delivery ended, unless the mock is
 // shutting down (the delivery resumes after a restart).
-func (s *Server) deliveryEnded(rec deliveryRecord, b *batch) {
-	if s.store == nil || s.closing.Load() || rec.EventID == "" {
+func (s *Server) deliveryEnded(rec *deliveryRecord) {
+	if s.store == nil || s.closing.Load() || rec == nil {
 		return
 	}
 	s.recs.Delete(string(rec.key()))
-	s.store.Delete(store.Deliveries, rec.key())
-	s.releaseBatch(b)
+	if rec.Attempts > 0 || rec.Replay {
+		s.store.Delete(store.Deliveries, rec.key())
+	}
+	if rec.g != nil {
+		s.ended(rec.g, rec.Index-rec.g.first)
+	} else {
+		s.releaseBatch(rec.b)
+	}
 }
 
 // addLogRecord keeps a log entry in the state file.
@@ -253,14 +246,14 @@ func (s *Server) restore() error {
 		return err
 	}
 	batches := map[uint64]*batch{}
-	if err := s.resumeLocked(batches); err != nil {
+	byHook, err := s.restoreGroups(batches)
+	if err != nil {
 		return err
 	}
-	if err := s.restoreReplays(batches); err != nil {
-		return err
+	for id, recs := range byHook {
+		s.resumeHookLocked(s.hooks[id], recs)
 	}
-	// Triggers no pending delivery and no replayable event refers to are
-	// dropped.
+	// Triggers no group and no replay refers to are dropped.
 	return s.store.ForEach(store.Batches, func(k, _ []byte) error {
 		if b := batches[binary.BigEndian.Uint64(k)]; b == nil || b.p.left.Load() == 0 {
 			s.store.Delete(store.Batches, append([]byte{}, k...))
@@ -289,41 +282,6 @@ func (s *Server) restoreHookLocked(r hookRecord) error {
 		s.startVerifyLocked(h)
 	case webhook.Degraded:
 		s.startReverifyLocked(h)
-	}
-	return nil
-}
-
-// resumeLocked restarts every pending delivery of the state file.
-func (s *Server) resumeLocked(batches map[uint64]*batch) error {
-	byHook := map[string][]deliveryRecord{}
-	err := s.store.ForEach(store.Deliveries, func(_, v []byte) error {
-		var r deliveryRecord
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("a delivery record is not valid: %w", err)
-		}
-		byHook[r.WebhookID] = append(byHook[r.WebhookID], r)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for id, recs := range byHook {
-		h, ok := s.hooks[id]
-		live := recs[:0]
-		for _, r := range recs {
-			b, err := s.loadBatch(batches, r.Batch)
-			if err != nil {
-				return err
-			}
-			if !ok || b == nil || r.Index >= len(b.payloads) || h.m.State != webhook.Active {
-				s.store.Delete(store.Deliveries, r.key())
-				continue
-			}
-			live = append(live, r)
-		}
-		if len(live) > 0 {
-			s.resumeHookLocked(h, live, batches)
-		}
 	}
 	return nil
 }
@@ -360,7 +318,7 @@ func (s *Server) loadBatch(cache map[uint64]*batch, key uint64) (*batch, error) 
 
 // resumeHookLocked delivers recs to h, each from its next attempt when it
 // falls due. One timer per delivery when idle: its wait.
-func (s *Server) resumeHookLocked(h *hook, recs []deliveryRecord, batches map[uint64]*batch) {
+func (s *Server) resumeHookLocked(h *hook, recs []*deliveryRecord) {
 	ctx, tk := s.startTaskLocked(len(recs))
 	tk.queued = len(recs)
 	s.queued += len(recs)
@@ -368,12 +326,11 @@ func (s *Server) resumeHookLocked(h *hook, recs []deliveryRecord, batches map[ui
 	t := &target{h: h, gen: h.deliverGen, url: h.url, signer: h.signer, header: h.header, faults: h.faults}
 	var wg sync.WaitGroup
 	for _, r := range recs {
-		b := batches[r.Batch]
-		b.p.left.Add(1)
+		s.recs.Store(string(r.key()), r)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.resumeOne(ctx, tk, t, b, r)
+			s.resumeOne(ctx, tk, t, r)
 		}()
 	}
 	go func() {
@@ -383,15 +340,15 @@ func (s *Server) resumeHookLocked(h *hook, recs []deliveryRecord, batches map[ui
 }
 
 // resumeOne waits until r is due and makes its remaining attempts.
-func (s *Server) resumeOne(ctx context.Context, tk *task, t *target, b *batch, r deliveryRecord) {
+func (s *Server) resumeOne(ctx context.Context, tk *task, t *target, r *deliveryRecord) {
 	wait := r.Due.Sub(s.clk.Now())
 	if s.cfg.TimeScale != 1 {
 		wait = time.Duration(float64(wait) / s.cfg.TimeScale)
 	}
-	job, err := delivery.EncodedJob(b.event(r.Index, r.EventID, t.h.id, s.clk.Now()))
+	job, err := delivery.EncodedJob(r.b.event(r.Index, r.EventID, t.h.id, s.clk.Now()))
 	if err != nil {
 		s.note(t.h.id, r.EventID, "not delivered: "+err.Error())
-		s.deliveryEnded(r, b)
+		s.deliveryEnded(r)
 		return
 	}
 	job.URL, job.Signer, job.Header = t.url, t.signer, t.header
@@ -423,7 +380,7 @@ func (s *Server) resumeOne(ctx context.Context, tk *task, t *target, b *batch, r
 		},
 	})
 	res := eng.Deliver(ctx, job)
-	s.deliveryEnded(r, b)
+	s.deliveryEnded(r)
 	s.deliveryResult(tk, t.h.id, t.gen, res)
 }
 

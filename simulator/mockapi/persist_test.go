@@ -179,7 +179,7 @@ func TestReplayWindowPrunesStateFile(t *testing.T) {
 	last := e.trigger(`{"type":"work_created","count":2}`)
 	e.settle()
 	assert.Equal(t, 1, records(t, st, store.Batches), "the first trigger left the window")
-	assert.Equal(t, 1, records(t, st, store.Replays))
+	assert.Equal(t, 1, records(t, st, store.Groups))
 
 	e2, st2 := e.restart(path, st, keep)
 	code, _ := e2.call("POST", "/simulator/replay", `{"event_id":"`+first.Events[0].ID+`"}`)
@@ -190,7 +190,7 @@ func TestReplayWindowPrunesStateFile(t *testing.T) {
 	e2.trigger(`{"type":"work_created","count":2}`)
 	e2.settle()
 	assert.Equal(t, 1, records(t, st2, store.Batches))
-	assert.Equal(t, 1, records(t, st2, store.Replays))
+	assert.Equal(t, 1, records(t, st2, store.Groups))
 }
 
 // Webhooks of the Revont-style API survive a restart, in their order.
@@ -253,4 +253,33 @@ func field(t *testing.T, body []byte, name string) string {
 	require.NoError(t, json.Unmarshal(body, &env))
 	require.Contains(t, env, name)
 	return string(env[name])
+}
+
+// The state file holds a trigger as its payloads and one record per
+// webhook; a delivery gets a record of its own only once an attempt failed,
+// and after a restart only deliveries that had not ended are resumed.
+func TestStateFileIsCompact(t *testing.T) {
+	path, st := openStore(t)
+	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
+	e.activeHook("work_created")
+	e.activeHook("work_created")
+	e.trigger(`{"type":"work_created","count":3}`)
+	e.settle()
+	require.Len(t, e.rcv.Of("work_created"), 6)
+	assert.Equal(t, 1, records(t, st, store.Batches))
+	assert.Equal(t, 2, records(t, st, store.Groups), "one per webhook")
+	assert.Equal(t, 0, records(t, st, store.Deliveries), "nothing per delivery")
+
+	e.rcv.AnswerEvents(mocktest.Fail(500))
+	e.trigger(`{"type":"work_created","count":2}`)
+	e.settle()
+	assert.Equal(t, 4, records(t, st, store.Deliveries), "one per failed delivery")
+
+	e2, st2 := e.restart(path, st)
+	assert.Equal(t, 4, e2.srv.Queued(), "the delivered events are not sent again")
+	e2.rcv.AnswerEvents(mocktest.OK)
+	e2.advance(30 * time.Second)
+	assert.Len(t, e2.rcv.Of("work_created"), 10+4)
+	assert.Equal(t, 0, e2.srv.Queued())
+	assert.Equal(t, 0, records(t, st2, store.Deliveries))
 }

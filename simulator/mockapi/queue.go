@@ -69,6 +69,7 @@ type target struct {
 	header http.Header
 	faults Faults
 	ids    []string
+	g      *group // the group of ids (nil for a replay)
 }
 
 // reserveLocked counts n more events as queued, or refuses them with 429
@@ -106,12 +107,6 @@ func (s *Server) Queued() int {
 // left that period. s.mu must be held; replay marks the attempts as a replay.
 func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fanout int) {
 	webhookID, gen, n := t.h.id, t.gen, len(t.ids)
-	if s.store != nil {
-		for i, id := range t.ids {
-			r := deliveryRecord{EventID: id, WebhookID: webhookID, Batch: b.p.key, Index: first + i, Replay: replay}
-			s.recs.Store(string(r.key()), r)
-		}
-	}
 	// A trigger to many webhooks gives each fewer workers: the goroutines
 	// of all its deliveries stay near Concurrency × 16.
 	conc := min(s.cfg.Concurrency, n, max(1, s.cfg.Concurrency*16/max(fanout, 1)))
@@ -146,10 +141,22 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fano
 				delete(s.replaying, r.Job.Event.ID)
 				s.mu.Unlock()
 			}
-			s.deliveryEnded(s.recOf(r.Job.Event.ID, replay), b)
+			s.deliveryEnded(s.recOf(r.Job.Event.ID, replay))
 			s.deliveryResult(tk, webhookID, gen, r)
 		})
 	}()
+}
+
+// track keeps the records of t's deliveries (events first+i of b) while
+// they are in progress, for the state file. Call it before deliverLocked.
+func (s *Server) track(t *target, b *batch, first int, replay bool) {
+	if s.store == nil {
+		return
+	}
+	for i, id := range t.ids {
+		r := &deliveryRecord{EventID: id, WebhookID: t.h.id, Batch: b.p.key, Index: first + i, Replay: replay, g: t.g, b: b}
+		s.recs.Store(string(r.key()), r)
+	}
 }
 
 // produce builds t's jobs one at a time, as the engine takes them.
@@ -215,17 +222,17 @@ func (s *Server) engineLocked(k engineKey) *delivery.Engine {
 	return e
 }
 
-// recOf is the state file's record of a delivery in progress.
-func (s *Server) recOf(eventID string, replay bool) deliveryRecord {
+// recOf is the record of a delivery in progress (nil without a state file).
+func (s *Server) recOf(eventID string, replay bool) *deliveryRecord {
 	if s.store == nil {
-		return deliveryRecord{}
+		return nil
 	}
 	key := eventID
 	if replay {
 		key = "replay:" + eventID
 	}
 	r, _ := s.recs.Load(key)
-	rec, _ := r.(deliveryRecord)
+	rec, _ := r.(*deliveryRecord)
 	return rec
 }
 

@@ -1,76 +1,42 @@
 package mockapi
 
 import (
-	"encoding/binary"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"sync"
 
-	"github.com/revhook/revhook/simulator/store"
 	"github.com/revhook/revhook/simulator/webhook"
 )
 
 // DefaultReplayKeep is how many of the latest events can be replayed.
 const DefaultReplayKeep = 100_000
 
-// replayRef is what re-delivering one event needs: its webhook and its
-// payload (an index into its trigger's shared batch), not its bytes.
+// replayRef is what re-delivering one event needs: its group (webhook and
+// trigger) and its payload's index in the trigger, not its bytes.
 type replayRef struct {
-	webhookID string
-	group     *replayGroup
-	idx       int
-}
-
-// replayGroup is the events one trigger sent to one webhook: one record in
-// the state file (their ids), kept while any of them can be replayed.
-type replayGroup struct {
-	key  uint64
-	b    *batch
-	left int // its ids still remembered
-}
-
-// replayRecord is a replayGroup as the state file keeps it: event i of ids
-// is payload first+i of trigger Batch.
-type replayRecord struct {
-	WebhookID string   `json:"webhook"`
-	Batch     uint64   `json:"batch"`
-	First     int      `json:"first,omitempty"`
-	IDs       []string `json:"ids"`
+	g   *group
+	idx int
 }
 
 // replayStore remembers the latest events by id, up to a capacity (the
-// oldest are forgotten first), in memory and, with a state file, on disk so
-// an event delivered before a restart can be replayed after it. It has its
-// own lock: triggers fill it without the server's.
+// oldest are forgotten first). With a state file their groups keep them
+// across a restart. It has its own lock: triggers fill it without the
+// server's.
 type replayStore struct {
-	st   *store.Store // nil: memory only
 	mu   sync.Mutex
 	refs map[string]replayRef
 	ring []string // ids in arrival order, a ring of the capacity
 	next int
-	seq  uint64 // last group key
 }
 
-func newReplayStore(capacity int, st *store.Store) *replayStore {
-	return &replayStore{st: st, refs: make(map[string]replayRef), ring: make([]string, capacity)}
+func newReplayStore(capacity int) *replayStore {
+	return &replayStore{refs: make(map[string]replayRef), ring: make([]string, capacity)}
 }
 
-// add remembers ids, event first+i of b for webhookID each, as a group
-// written to the state file (key 0) or read from it (its key). It returns
-// the batches of the groups it forgot entirely.
-func (r *replayStore) add(webhookID string, b *batch, ids []string, first int, key uint64) []*batch {
+// add remembers ids, the events of g, and returns the groups none of whose
+// events it remembers any longer.
+func (r *replayStore) add(g *group, ids []string) []*group {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if key == 0 {
-		r.seq++
-		key = r.seq
-		if r.st != nil {
-			v, _ := json.Marshal(replayRecord{WebhookID: webhookID, Batch: b.p.key, First: first, IDs: ids}) // strings: always encodes
-			r.st.Put(store.Replays, store.U64(key), v)
-		}
-	}
-	r.seq = max(r.seq, key)
 	if len(ids) > 1024 && len(r.refs) < len(r.ring)/2 {
 		// Sized once for a big trigger: growing a map of 100 000 entries
 		// step by step costs more than the trigger's own work.
@@ -80,23 +46,25 @@ func (r *replayStore) add(webhookID string, b *batch, ids []string, first int, k
 		}
 		r.refs = refs
 	}
-	g := &replayGroup{key: key, b: b, left: len(ids)}
-	var forgot []*batch
+	g.mu.Lock()
+	g.inWindow += len(ids)
+	g.mu.Unlock()
+	var forgot []*group
 	for i, id := range ids {
 		if old := r.ring[r.next]; old != "" {
-			if og := r.refs[old].group; og != nil {
-				if og.left--; og.left == 0 {
-					forgot = append(forgot, og.b)
-					if r.st != nil {
-						r.st.Delete(store.Replays, store.U64(og.key))
-					}
+			if og := r.refs[old].g; og != nil {
+				og.mu.Lock()
+				og.inWindow--
+				if og.inWindow == 0 {
+					forgot = append(forgot, og)
 				}
+				og.mu.Unlock()
 			}
 			delete(r.refs, old)
 		}
 		r.ring[r.next] = id
 		r.next = (r.next + 1) % len(r.ring)
-		r.refs[id] = replayRef{webhookID: webhookID, group: g, idx: first + i}
+		r.refs[id] = replayRef{g: g, idx: g.first + i}
 	}
 	return forgot
 }
@@ -106,48 +74,6 @@ func (r *replayStore) get(id string) (replayRef, bool) {
 	defer r.mu.Unlock()
 	ref, ok := r.refs[id]
 	return ref, ok
-}
-
-// remember makes ids (events first+i of b to webhookID) replayable; the
-// state file keeps b while any of them is.
-func (s *Server) remember(webhookID string, b *batch, ids []string, first int) {
-	s.holdBatch(b, 1)
-	for _, old := range s.replays.add(webhookID, b, ids, first, 0) {
-		s.releaseBatch(old)
-	}
-}
-
-// restoreReplays reads the replayable events of the state file, in the
-// order they were sent, loading their triggers into batches.
-func (s *Server) restoreReplays(batches map[uint64]*batch) error {
-	var recs []replayRecord
-	var keys []uint64
-	err := s.store.ForEach(store.Replays, func(k, v []byte) error {
-		var r replayRecord
-		if err := json.Unmarshal(v, &r); err != nil || len(k) != 8 {
-			return fmt.Errorf("a replay record is not valid: %v", err)
-		}
-		recs, keys = append(recs, r), append(keys, binary.BigEndian.Uint64(k))
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for i, r := range recs {
-		b, err := s.loadBatch(batches, r.Batch)
-		if err != nil {
-			return err
-		}
-		if b == nil || r.First+len(r.IDs) > len(b.payloads) {
-			s.store.Delete(store.Replays, store.U64(keys[i]))
-			continue
-		}
-		b.p.left.Add(1)
-		for _, old := range s.replays.add(r.WebhookID, b, r.IDs, r.First, keys[i]) {
-			s.releaseBatch(old)
-		}
-	}
-	return nil
 }
 
 // ReplayRequest is the body of POST /simulator/replay.
@@ -191,8 +117,8 @@ func (s *Server) Replay(eventID string) (ReplayResponse, *Error) {
 	if s.closed {
 		return ReplayResponse{}, &Error{Status: http.StatusServiceUnavailable, Type: TypeServiceUnavailable, Message: "the mock is shutting down", Detail: "no new deliveries"}
 	}
-	h, ok := s.hooks[ref.webhookID]
-	b := ref.group.b
+	h, ok := s.hooks[ref.g.webhookID]
+	b := ref.g.b
 	if !ok {
 		return ReplayResponse{}, notFound("no such webhook", "the webhook of %s was deleted", truncate(eventID, 200))
 	}
@@ -208,9 +134,11 @@ func (s *Server) Replay(eventID string) (ReplayResponse, *Error) {
 	s.replaying[eventID] = true
 	t := &target{h: h, gen: h.deliverGen, url: h.url, signer: h.signer, header: h.header, faults: h.faults, ids: []string{eventID}}
 	t.faults.DuplicateRate, t.faults.ReorderWindow = 0, 0
-	if s.store != nil {
+	s.track(t, b, ref.idx, true)
+	if r := s.recOf(eventID, true); r != nil { // a replay is pending by its own record
 		s.holdBatch(b, 1)
-		s.saveDelivery(deliveryRecord{EventID: eventID, WebhookID: h.id, Batch: b.p.key, Index: ref.idx, Due: s.clk.Now(), Replay: true})
+		r.Due = s.clk.Now()
+		s.saveDelivery(r)
 	}
 	s.deliverLocked(t, b, ref.idx, true, 1)
 	return ReplayResponse{EventID: eventID, WebhookID: h.id}, nil

@@ -170,8 +170,10 @@ type Server struct {
 	// closing is set by Close before it cancels anything: deliveries that
 	// end from then on keep their records in the state file.
 	closing atomic.Bool
-	// batchSeq numbers triggers (their records in the state file).
+	// batchSeq numbers triggers and groupSeq their groups (their records
+	// in the state file).
 	batchSeq atomic.Uint64
+	groupSeq atomic.Uint64
 	// store is Config.Store (nil in memory); recs are the records of the
 	// deliveries in progress, by key (deliveryRecord.key).
 	store *store.Store
@@ -282,7 +284,7 @@ func New(cfg Config) (*Server, error) {
 		revont:    make(map[string]*revontHook),
 		waitsCh:   make(chan struct{}),
 		tasks:     make(map[*task]struct{}),
-		replays:   newReplayStore(cfg.ReplayKeep, cfg.Store),
+		replays:   newReplayStore(cfg.ReplayKeep),
 		store:     cfg.Store,
 		engines:   make(map[engineKey]*delivery.Engine),
 		replaying: make(map[string]bool),

@@ -206,27 +206,35 @@ func (s *Server) Trigger(req TriggerRequest) (TriggerResponse, *Error) {
 func (s *Server) enqueue(b *batch, targets []*target) *Error {
 	n := 0
 	for _, t := range targets {
-		s.remember(t.h.id, b, t.ids, 0)
+		t.g = s.newGroup(b, t.h.id, t.ids, 0)
 		n += len(t.ids)
 	}
-	if e := s.saveBatch(b, targets); e != nil {
+	if e := s.saveBatch(); e != nil {
 		s.release(n)
 		return e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, t := range targets {
-		if h, ok := s.hooks[t.h.id]; s.closed || !ok || h != t.h || h.deliverGen != t.gen {
-			s.queued -= len(t.ids)
-			for i, id := range t.ids {
-				s.note(t.h.id, id, "not delivered: the webhook changed while the trigger was queued")
-				s.deliveryEnded(deliveryRecord{EventID: id, WebhookID: t.h.id, Batch: b.p.key, Index: i}, b)
-			}
-			continue
-		}
-		s.deliverLocked(t, b, 0, false, len(targets))
+		s.track(t, b, 0, false)
+		s.startDelivery(t, b, len(targets))
 	}
 	return nil
+}
+
+// startDelivery delivers b to t unless t's webhook changed since t was
+// taken. The server's lock is taken per webhook, so that the API answers
+// between the webhooks of a big trigger.
+func (s *Server) startDelivery(t *target, b *batch, fanout int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h, ok := s.hooks[t.h.id]; s.closed || !ok || h != t.h || h.deliverGen != t.gen {
+		s.queued -= len(t.ids)
+		for _, id := range t.ids {
+			s.note(t.h.id, id, "not delivered: the webhook changed while the trigger was queued")
+			s.deliveryEnded(s.recOf(id, false))
+		}
+		return
+	}
+	s.deliverLocked(t, b, 0, false, fanout)
 }
 
 // pickTargets chooses the webhooks a trigger reaches and reserves their

@@ -10,7 +10,8 @@
 //
 // Writes are asynchronous and batched: Put, Delete and AppendLog queue an
 // operation, a writer commits what is queued in one transaction every few
-// milliseconds, and Sync waits for everything queued so far to be committed
+// milliseconds (operations on one key queued in the meantime coalesce: the
+// last wins, as it would in the transaction), and Sync waits for everything queued so far to be committed
 // and reports the first write error (sticky: once a write failed, every
 // Sync fails, so no later success hides a lost write).
 package store
@@ -43,14 +44,16 @@ const (
 	Deliveries = "deliveries"
 	// Log holds the delivery log, by sequence number.
 	Log = "log"
-	// Replays holds the events that can be replayed: one record per
-	// trigger and webhook (its event ids), by sequence number.
-	Replays = "replays"
+	// Groups holds one record per trigger and webhook (its event ids), by
+	// sequence number.
+	Groups = "groups"
+	// Ended holds, per group, a bitset of its deliveries that ended.
+	Ended = "ended"
 	// Revont holds the webhooks of the Revont-style API, by id.
 	Revont = "revont"
 )
 
-var buckets = []string{Meta, Hooks, Batches, Deliveries, Log, Replays, Revont}
+var buckets = []string{Meta, Hooks, Batches, Deliveries, Log, Groups, Ended, Revont}
 
 // lockTimeout bounds the wait for another process's lock on the file.
 const lockTimeout = 500 * time.Millisecond
@@ -76,8 +79,10 @@ type Store struct {
 	mu        sync.Mutex
 	cond      *sync.Cond
 	ops       []op
-	queued    uint64 // operations queued so far
-	committed uint64 // operations committed so far
+	slot      map[string]int // bucket+"\x00"+key → its op in ops
+	opsCount  uint64         // operations ops stands for (before coalescing)
+	queued    uint64         // operations queued so far
+	committed uint64         // operations committed so far
 	err       error
 	closed    bool
 	logSeq    uint64 // last log key
@@ -179,8 +184,19 @@ func (s *Store) queue(o op) {
 		s.mu.Unlock()
 		return
 	}
-	s.ops = append(s.ops, o)
 	s.queued++
+	s.opsCount++
+	if o.bucket == Log { // appended: never the same key twice
+		s.ops = append(s.ops, o)
+	} else if k := o.bucket + "\x00" + string(o.key); s.slot[k] > 0 {
+		s.ops[s.slot[k]-1] = o
+	} else {
+		if s.slot == nil {
+			s.slot = make(map[string]int)
+		}
+		s.ops = append(s.ops, o)
+		s.slot[k] = len(s.ops) // 1-based: 0 is "none"
+	}
 	s.mu.Unlock()
 	select {
 	case s.kick <- struct{}{}:
@@ -218,11 +234,11 @@ func (s *Store) writer() {
 		case <-tick.C:
 		}
 		s.mu.Lock()
-		ops, closed := s.ops, s.closed
-		s.ops = nil
+		ops, n, closed := s.ops, s.opsCount, s.closed
+		s.ops, s.opsCount, s.slot = nil, 0, nil
 		s.mu.Unlock()
 		if len(ops) > 0 {
-			s.commit(ops)
+			s.commit(ops, n)
 		}
 		if closed {
 			return
@@ -233,8 +249,9 @@ func (s *Store) writer() {
 	}
 }
 
-// commit writes ops in one transaction, pruning the log past its cap.
-func (s *Store) commit(ops []op) {
+// commit writes ops, standing for n queued operations, in one
+// transaction, pruning the log past its cap.
+func (s *Store) commit(ops []op, n uint64) {
 	added := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, o := range ops {
@@ -265,7 +282,7 @@ func (s *Store) commit(ops []op) {
 			s.logLen = s.logCap
 		}
 	}
-	s.committed += uint64(len(ops))
+	s.committed += n
 	s.cond.Broadcast()
 }
 

@@ -1,0 +1,232 @@
+package mockapi
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/revhook/revhook/simulator/store"
+	"github.com/revhook/revhook/simulator/webhook"
+)
+
+// group is the events one trigger sends to one webhook: event i of its ids
+// is payload first+i of b. With a state file a group is one record (its
+// ids, never bodies) plus a bitset of its deliveries that ended, so a
+// trigger of 100 events to 1000 webhooks writes its payloads once and 1000
+// small records — not a record per delivery. A delivery gets a record of
+// its own only once an attempt failed (deliveryRecord: the next attempt and
+// when it is due).
+//
+// A group is kept while one of its deliveries is pending or one of its
+// events is in the replay window; it holds its trigger's record as long.
+type group struct {
+	key       uint64
+	b         *batch
+	webhookID string
+	first     int
+
+	mu       sync.Mutex
+	inWindow int    // its events the replay window holds
+	pending  int    // its deliveries not ended (with a state file)
+	ended    []byte // bitset of its ended deliveries, by position
+	dropped  bool
+}
+
+// groupRecord is a group as the state file keeps it. The ids share a
+// prefix (the webhook's event id stem), kept once.
+type groupRecord struct {
+	WebhookID string   `json:"webhook"`
+	Batch     uint64   `json:"batch"`
+	First     int      `json:"first,omitempty"`
+	Prefix    string   `json:"prefix,omitempty"`
+	IDs       []string `json:"ids"` // each after Prefix
+}
+
+// newGroup makes ids (events first+i of b to webhookID) a group: written
+// to the state file, its deliveries pending, its events replayable.
+func (s *Server) newGroup(b *batch, webhookID string, ids []string, first int) *group {
+	g := &group{key: s.groupSeq.Add(1), b: b, webhookID: webhookID, first: first}
+	if s.store != nil {
+		g.pending = len(ids)
+		g.ended = make([]byte, (len(ids)+7)/8)
+		s.holdBatch(b, 1)
+		prefix := commonPrefix(ids)
+		rec := groupRecord{WebhookID: webhookID, Batch: b.p.key, First: first, Prefix: prefix, IDs: make([]string, len(ids))}
+		for i, id := range ids {
+			rec.IDs[i] = id[len(prefix):]
+		}
+		v, _ := json.Marshal(rec) // strings and numbers: always encodes
+		s.store.Put(store.Groups, store.U64(g.key), v)
+	}
+	s.window(g, ids)
+	return g
+}
+
+// window puts g's ids in the replay window, dropping the groups it forgets.
+func (s *Server) window(g *group, ids []string) {
+	for _, old := range s.replays.add(g, ids) {
+		s.dropIfDone(old)
+	}
+}
+
+// commonPrefix returns the longest prefix every id shares.
+func commonPrefix(ids []string) string {
+	if len(ids) < 2 {
+		return ""
+	}
+	p := ids[0]
+	for _, id := range ids[1:] {
+		n := 0
+		for n < len(p) && n < len(id) && p[n] == id[n] {
+			n++
+		}
+		p = p[:n]
+	}
+	return p
+}
+
+// ended records that delivery i of g ended: its bit is set, and the group
+// goes once nothing keeps it.
+func (s *Server) ended(g *group, i int) {
+	g.mu.Lock()
+	if i < 0 || i/8 >= len(g.ended) || g.ended[i/8]&(1<<(i%8)) != 0 {
+		g.mu.Unlock()
+		return
+	}
+	g.ended[i/8] |= 1 << (i % 8)
+	g.pending--
+	bits := append([]byte{}, g.ended...)
+	g.mu.Unlock()
+	// Puts of one key coalesce in the store: one write per group per commit.
+	s.store.Put(store.Ended, store.U64(g.key), bits)
+	s.dropIfDone(g)
+}
+
+// dropIfDone removes g from the state file once none of its deliveries is
+// pending and none of its events can be replayed.
+func (s *Server) dropIfDone(g *group) {
+	g.mu.Lock()
+	done := g.inWindow == 0 && g.pending == 0 && !g.dropped
+	if done {
+		g.dropped = true
+	}
+	g.mu.Unlock()
+	if !done || s.store == nil {
+		return
+	}
+	s.store.Delete(store.Groups, store.U64(g.key))
+	s.store.Delete(store.Ended, store.U64(g.key))
+	s.releaseBatch(g.b)
+}
+
+// restoreGroups reads the groups of the state file in the order they were
+// made: their events go back into the replay window, and their deliveries
+// that had not ended — with their own record when an attempt had failed —
+// are returned by webhook, to be resumed. Deliveries to a webhook that is
+// gone or no longer active end here. Replays in progress are returned too.
+func (s *Server) restoreGroups(batches map[uint64]*batch) (map[string][]*deliveryRecord, error) {
+	recs, err := s.readDeliveries()
+	if err != nil {
+		return nil, err
+	}
+	endedBits := map[uint64][]byte{}
+	if err := s.store.ForEach(store.Ended, func(k, v []byte) error {
+		if len(k) == 8 {
+			endedBits[binary.BigEndian.Uint64(k)] = append([]byte{}, v...)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	byHook := map[string][]*deliveryRecord{}
+	err = s.store.ForEach(store.Groups, func(k, v []byte) error {
+		var r groupRecord
+		if err := json.Unmarshal(v, &r); err != nil || len(k) != 8 {
+			return fmt.Errorf("a group record is not valid: %v", err)
+		}
+		key := binary.BigEndian.Uint64(k)
+		s.groupSeq.Store(max(s.groupSeq.Load(), key))
+		b, err := s.loadBatch(batches, r.Batch)
+		if err != nil {
+			return err
+		}
+		if b == nil || r.First+len(r.IDs) > len(b.payloads) {
+			s.store.Delete(store.Groups, store.U64(key))
+			s.store.Delete(store.Ended, store.U64(key))
+			return nil
+		}
+		s.restoreGroup(key, b, r, endedBits[key], recs, byHook)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for key, r := range recs {
+		b, err := s.loadBatch(batches, r.Batch)
+		if err != nil {
+			return nil, err
+		}
+		h, ok := s.hooks[r.WebhookID]
+		if !r.Replay || b == nil || r.Index >= len(b.payloads) || !ok || h.m.State != webhook.Active {
+			s.store.Delete(store.Deliveries, []byte(key)) // stale, or its webhook is gone
+			continue
+		}
+		b.p.left.Add(1)
+		r.b = b
+		byHook[r.WebhookID] = append(byHook[r.WebhookID], r)
+	}
+	return byHook, nil
+}
+
+// restoreGroup rebuilds one group of the state file, taking the records of
+// its pending deliveries out of recs into byHook.
+func (s *Server) restoreGroup(key uint64, b *batch, r groupRecord, bits []byte, recs map[string]*deliveryRecord, byHook map[string][]*deliveryRecord) {
+	g := &group{key: key, b: b, webhookID: r.WebhookID, first: r.First, ended: make([]byte, (len(r.IDs)+7)/8)}
+	copy(g.ended, bits)
+	b.p.left.Add(1) // the group holds its trigger
+	h, ok := s.hooks[r.WebhookID]
+	live := ok && h.m.State == webhook.Active
+	ids := make([]string, len(r.IDs))
+	changed := false
+	now := s.clk.Now()
+	for i, sfx := range r.IDs {
+		ids[i] = r.Prefix + sfx
+		rec, had := recs[ids[i]]
+		delete(recs, ids[i])
+		if g.ended[i/8]&(1<<(i%8)) != 0 {
+			continue
+		}
+		if !live {
+			g.ended[i/8] |= 1 << (i % 8)
+			changed = true
+			continue
+		}
+		if !had { // never attempted, or in flight at the stop: due now
+			rec = &deliveryRecord{EventID: ids[i], WebhookID: r.WebhookID, Batch: r.Batch, Index: r.First + i, Due: now}
+		}
+		rec.g, rec.b = g, b
+		g.pending++
+		byHook[r.WebhookID] = append(byHook[r.WebhookID], rec)
+	}
+	if changed {
+		s.store.Put(store.Ended, store.U64(key), append([]byte{}, g.ended...))
+	}
+	s.window(g, ids)
+	s.dropIfDone(g)
+}
+
+// readDeliveries reads the records of deliveries whose attempt failed and
+// of replays in progress, by key.
+func (s *Server) readDeliveries() (map[string]*deliveryRecord, error) {
+	recs := map[string]*deliveryRecord{}
+	err := s.store.ForEach(store.Deliveries, func(k, v []byte) error {
+		r := &deliveryRecord{}
+		if err := json.Unmarshal(v, r); err != nil {
+			return fmt.Errorf("a delivery record is not valid: %w", err)
+		}
+		recs[string(k)] = r // a group's by event id, a replay's as "replay:" + id
+		return nil
+	})
+	return recs, err
+}
