@@ -31,6 +31,8 @@ const (
 	// DefaultMaxConnsPerHost is how many idle connections per host are kept
 	// for reuse; it must be at least the engine's concurrency.
 	DefaultMaxConnsPerHost = 256
+	// writeBufferSize is each connection's write buffer.
+	writeBufferSize = 32 << 10
 	// DefaultUserAgent is sent when ClientOptions.UserAgent is empty.
 	DefaultUserAgent = "revhook (DevRev webhook simulator)"
 )
@@ -95,6 +97,11 @@ func NewClient(o ClientOptions) *Client {
 		ResponseHeaderTimeout:  o.Timeout,
 		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 		ExpectContinueTimeout:  time.Second,
+		// The request line, header and a typical event body leave in one
+		// write: with net/http's default 4 KiB buffer, a body that does not
+		// fit with the header went out in a second write(2), and the
+		// receiver woke up twice.
+		WriteBufferSize: writeBufferSize,
 		// Receivers get the bytes exactly as signed; responses are read raw
 		// so that the size bound applies to what crosses the wire.
 		DisableCompression: true,
