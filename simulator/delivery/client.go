@@ -65,9 +65,14 @@ type ClientOptions struct {
 // Client posts webhook deliveries the way DevRev does: no redirects followed,
 // no proxy from the environment, a deadline over the whole exchange and a
 // bounded response read. It is safe for concurrent use and reuses connections.
+//
+// It calls its transport directly rather than through an http.Client: there
+// is no redirect to follow (a 3xx is the answer), no cookie jar and no
+// client timeout (the request's context is the deadline), and http.Client
+// would copy every request's header in case of a redirect.
 type Client struct {
 	opts ClientOptions
-	hc   *http.Client
+	tr   *http.Transport
 	bufs sync.Pool // *bytes.Buffer scratch space for response bodies
 }
 
@@ -87,14 +92,16 @@ func NewClient(o ClientOptions) *Client {
 	}
 	dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:                  nil, // never from the environment: receivers are addressed directly
-		DialContext:            dialer.DialContext,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           o.MaxConnsPerHost * 2,
-		MaxIdleConnsPerHost:    o.MaxConnsPerHost,
-		IdleConnTimeout:        90 * time.Second,
-		TLSHandshakeTimeout:    o.Timeout,
-		ResponseHeaderTimeout:  o.Timeout,
+		Proxy:               nil, // never from the environment: receivers are addressed directly
+		DialContext:         dialer.DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        o.MaxConnsPerHost * 2,
+		MaxIdleConnsPerHost: o.MaxConnsPerHost,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: o.Timeout,
+		// No ResponseHeaderTimeout: the request's context ends the whole
+		// exchange after Timeout, so a second timer per request would
+		// never fire first.
 		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 		ExpectContinueTimeout:  time.Second,
 		// The request line, header and a typical event body leave in one
@@ -109,12 +116,7 @@ func NewClient(o ClientOptions) *Client {
 	if o.Insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in for development receivers
 	}
-	c := &Client{opts: o}
-	c.hc = &http.Client{
-		Transport: tr,
-		// DevRev does not follow redirects: a 3xx is the answer, and a failure.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	c := &Client{opts: o, tr: tr}
 	c.bufs.New = func() any { return new(bytes.Buffer) }
 	return c
 }
@@ -123,7 +125,7 @@ func NewClient(o ClientOptions) *Client {
 func (c *Client) Options() ClientOptions { return c.opts }
 
 // CloseIdleConnections closes keep-alive connections not in use.
-func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
 
 // Response is what one POST observed.
 type Response struct {
@@ -215,7 +217,8 @@ func (c *Client) post(ctx context.Context, url string, body []byte, setHeader fu
 
 // do sends req and reads its bounded response; ctx carries the deadline.
 func (c *Client) do(ctx context.Context, req *http.Request, start time.Time) Response {
-	resp, err := c.hc.Do(req)
+	// DevRev does not follow redirects: a 3xx is the answer, and a failure.
+	resp, err := c.tr.RoundTrip(req)
 	if err != nil {
 		return Response{Latency: time.Since(start), Err: c.describe(ctx, err, "no response")}
 	}
