@@ -31,8 +31,10 @@ const (
 	// DefaultMaxConnsPerHost is how many idle connections per host are kept
 	// for reuse; it must be at least the engine's concurrency.
 	DefaultMaxConnsPerHost = 256
-	// writeBufferSize is each connection's write buffer.
-	writeBufferSize = 32 << 10
+	// writeBufferSize is each connection's write buffer: the largest
+	// catalogue event (work_updated, up to ~10.3 KB) and its header fit,
+	// at 16 KiB per connection in use.
+	writeBufferSize = 16 << 10
 	// DefaultUserAgent is sent when ClientOptions.UserAgent is empty.
 	DefaultUserAgent = "revhook (DevRev webhook simulator)"
 )
@@ -104,7 +106,7 @@ func NewClient(o ClientOptions) *Client {
 		// never fire first.
 		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 		ExpectContinueTimeout:  time.Second,
-		// The request line, header and a typical event body leave in one
+		// The request line, header and body of any catalogue event leave in one
 		// write: with net/http's default 4 KiB buffer, a body that does not
 		// fit with the header went out in a second write(2), and the
 		// receiver woke up twice.
