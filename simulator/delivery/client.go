@@ -31,6 +31,10 @@ const (
 	// DefaultMaxConnsPerHost is how many idle connections per host are kept
 	// for reuse; it must be at least the engine's concurrency.
 	DefaultMaxConnsPerHost = 256
+	// writeBufferSize is each connection's write buffer: the largest
+	// catalogue event (work_updated, up to ~10.3 KB) and its header fit,
+	// at 16 KiB per connection in use.
+	writeBufferSize = 16 << 10
 	// DefaultUserAgent is sent when ClientOptions.UserAgent is empty.
 	DefaultUserAgent = "revhook (DevRev webhook simulator)"
 )
@@ -63,9 +67,14 @@ type ClientOptions struct {
 // Client posts webhook deliveries the way DevRev does: no redirects followed,
 // no proxy from the environment, a deadline over the whole exchange and a
 // bounded response read. It is safe for concurrent use and reuses connections.
+//
+// It calls its transport directly rather than through an http.Client: there
+// is no redirect to follow (a 3xx is the answer), no cookie jar and no
+// client timeout (the request's context is the deadline), and http.Client
+// would copy every request's header in case of a redirect.
 type Client struct {
 	opts ClientOptions
-	hc   *http.Client
+	tr   *http.Transport
 	bufs sync.Pool // *bytes.Buffer scratch space for response bodies
 }
 
@@ -85,16 +94,23 @@ func NewClient(o ClientOptions) *Client {
 	}
 	dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:                  nil, // never from the environment: receivers are addressed directly
-		DialContext:            dialer.DialContext,
-		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           o.MaxConnsPerHost * 2,
-		MaxIdleConnsPerHost:    o.MaxConnsPerHost,
-		IdleConnTimeout:        90 * time.Second,
-		TLSHandshakeTimeout:    o.Timeout,
-		ResponseHeaderTimeout:  o.Timeout,
+		Proxy:               nil, // never from the environment: receivers are addressed directly
+		DialContext:         dialer.DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        o.MaxConnsPerHost * 2,
+		MaxIdleConnsPerHost: o.MaxConnsPerHost,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: o.Timeout,
+		// No ResponseHeaderTimeout: the request's context ends the whole
+		// exchange after Timeout, so a second timer per request would
+		// never fire first.
 		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 		ExpectContinueTimeout:  time.Second,
+		// The request line, header and body of any catalogue event leave in one
+		// write: with net/http's default 4 KiB buffer, a body that does not
+		// fit with the header went out in a second write(2), and the
+		// receiver woke up twice.
+		WriteBufferSize: writeBufferSize,
 		// Receivers get the bytes exactly as signed; responses are read raw
 		// so that the size bound applies to what crosses the wire.
 		DisableCompression: true,
@@ -102,12 +118,7 @@ func NewClient(o ClientOptions) *Client {
 	if o.Insecure {
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in for development receivers
 	}
-	c := &Client{opts: o}
-	c.hc = &http.Client{
-		Transport: tr,
-		// DevRev does not follow redirects: a 3xx is the answer, and a failure.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	c := &Client{opts: o, tr: tr}
 	c.bufs.New = func() any { return new(bytes.Buffer) }
 	return c
 }
@@ -116,7 +127,7 @@ func NewClient(o ClientOptions) *Client {
 func (c *Client) Options() ClientOptions { return c.opts }
 
 // CloseIdleConnections closes keep-alive connections not in use.
-func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
 
 // Response is what one POST observed.
 type Response struct {
@@ -208,7 +219,8 @@ func (c *Client) post(ctx context.Context, url string, body []byte, setHeader fu
 
 // do sends req and reads its bounded response; ctx carries the deadline.
 func (c *Client) do(ctx context.Context, req *http.Request, start time.Time) Response {
-	resp, err := c.hc.Do(req)
+	// DevRev does not follow redirects: a 3xx is the answer, and a failure.
+	resp, err := c.tr.RoundTrip(req)
 	if err != nil {
 		return Response{Latency: time.Since(start), Err: c.describe(ctx, err, "no response")}
 	}

@@ -92,7 +92,7 @@ func TestPostIgnoresProxyEnvironment(t *testing.T) {
 	// net/http never proxies loopback, so check the transport directly too.
 	resp := NewClient(ClientOptions{}).Post(context.Background(), srv.URL, nil, nil)
 	assert.True(t, resp.OK(), resp.Reason())
-	tr := NewClient(ClientOptions{}).hc.Transport.(*http.Transport)
+	tr := NewClient(ClientOptions{}).tr
 	assert.Nil(t, tr.Proxy, "the proxy function must be nil, not ProxyFromEnvironment")
 }
 

@@ -129,7 +129,7 @@ func (p *Payloads) reuse(t *template, cycle int) (event.Event, []byte, error) {
 	b = append(b, `{"id":"`...)
 	b = append(b, ev.ID...)
 	b = append(b, `","timestamp":"`...)
-	b = appendTimestamp(b, ev.Timestamp, ev.Precision)
+	b = event.AppendTimestamp(b, ev.Timestamp, ev.Precision)
 	b = append(b, '"')
 	last := 0
 	for _, h := range t.holes {
@@ -139,27 +139,6 @@ func (p *Payloads) reuse(t *template, cycle int) (event.Event, []byte, error) {
 	}
 	b = append(b, t.tail[last:]...)
 	return ev, b, nil
-}
-
-// Timestamp layouts by precision, as event.FormatTimestamp writes them.
-const (
-	layoutNanos  = "2006-01-02T15:04:05.000000000Z"
-	layoutMicros = "2006-01-02T15:04:05.000000Z"
-	layoutMillis = "2006-01-02T15:04:05.000Z"
-)
-
-// appendTimestamp appends t as event.FormatTimestamp formats it, without
-// allocating.
-func appendTimestamp(b []byte, t time.Time, p event.Precision) []byte {
-	switch p {
-	case event.Microseconds:
-		return t.UTC().AppendFormat(b, layoutMicros)
-	case event.Milliseconds:
-		return t.UTC().AppendFormat(b, layoutMillis)
-	case event.Nanoseconds, 0:
-		return t.UTC().AppendFormat(b, layoutNanos)
-	}
-	return append(b, event.FormatTimestamp(t, p)...)
 }
 
 // freshTail is the cycle-th replacement of an id's tail: a number moved up

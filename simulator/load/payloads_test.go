@@ -185,10 +185,3 @@ func BenchmarkCatalogueNew(b *testing.B) {
 		}
 	}
 }
-
-func TestAppendTimestampIsFormatTimestamp(t *testing.T) {
-	at := time.Date(2026, 1, 2, 3, 4, 5, 60_000, time.FixedZone("x", 3600))
-	for _, p := range []event.Precision{0, event.Nanoseconds, event.Microseconds, event.Milliseconds, 5} {
-		assert.Equal(t, event.FormatTimestamp(at, p), string(appendTimestamp(nil, at, p)), "precision %d", p)
-	}
-}
