@@ -283,3 +283,25 @@ func TestStateFileIsCompact(t *testing.T) {
 	assert.Equal(t, 0, e2.srv.Queued())
 	assert.Equal(t, 0, records(t, st2, store.Deliveries))
 }
+
+// Deliveries a deactivated webhook never got end in the state file too: a
+// webhook activated again does not receive them after a restart.
+func TestDeactivationEndsQueuedDeliveriesInStateFile(t *testing.T) {
+	path, st := openStore(t)
+	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
+	id, _ := e.activeHook("work_created")
+	e.rcv.AnswerEvents(mocktest.Hang)
+	e.trigger(`{"type":"work_created","count":40}`) // more than are sent at once
+	require.NoError(t, e.rcv.WaitFor(e.ctx, func(r []mocktest.Request) bool { return len(r) > 2 }))
+	code, out := e.call("POST", "/webhooks.update", `{"id":"`+id+`","action":"deactivate"}`)
+	require.Equal(t, http.StatusOK, code, out)
+	e.settle()
+	e.rcv.AnswerEvents(mocktest.OK)
+	code, out = e.call("POST", "/webhooks.update", `{"id":"`+id+`","action":"activate"}`)
+	require.Equal(t, http.StatusOK, code, out)
+	e.settle()
+	require.Equal(t, "active", e.status(id))
+
+	e2, _ := e.restart(path, st)
+	assert.Equal(t, 0, e2.srv.Queued(), "nothing of the deactivated period is resumed")
+}

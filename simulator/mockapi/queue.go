@@ -120,12 +120,19 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fano
 	go func() {
 		defer s.endTask(tk)
 		jobs := make(chan delivery.Job)
-		go s.produce(ctx, jobs, t, b, first, replay)
+		handed := make(chan int, 1)
+		go func() { handed <- s.produce(ctx, jobs, t, b, first, replay) }()
 		// Jobs the engine took but never ran (ctx ended) give their slot back.
 		ended := false // a result arrived (one job when replaying)
 		defer func() {
 			for _, id := range t.ids {
 				s.releaseSlot(id, replay)
+			}
+			// Deliveries never started end (their webhook changed), unless
+			// the mock is shutting down: then they resume after a restart.
+			n := <-handed
+			for i, id := range t.ids[n:] {
+				s.deliveryEnded(s.record(t, b, first+n+i, id, replay))
 			}
 			if replay && !ended { // never dispatched: no result cleared it
 				s.mu.Lock()
@@ -147,25 +154,28 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fano
 	}()
 }
 
-// track keeps the records of t's deliveries (events first+i of b) while
-// they are in progress, for the state file. Call it before deliverLocked.
-func (s *Server) track(t *target, b *batch, first int, replay bool) {
+// record returns the record of delivery id (event idx of b to t's webhook)
+// while it is in progress, made on first use; nil without a state file.
+// Records are made as deliveries start, so they are bounded by the
+// deliveries in flight or waiting for a retry.
+func (s *Server) record(t *target, b *batch, idx int, id string, replay bool) *deliveryRecord {
 	if s.store == nil {
-		return
+		return nil
 	}
-	for i, id := range t.ids {
-		r := &deliveryRecord{EventID: id, WebhookID: t.h.id, Batch: b.p.key, Index: first + i, Replay: replay, g: t.g, b: b}
-		s.recs.Store(string(r.key()), r)
-	}
+	r := &deliveryRecord{EventID: id, WebhookID: t.h.id, Batch: b.p.key, Index: idx, Replay: replay, g: t.g, b: b}
+	v, _ := s.recs.LoadOrStore(string(r.key()), r)
+	return v.(*deliveryRecord)
 }
 
-// produce builds t's jobs one at a time, as the engine takes them.
-func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *target, b *batch, first int, replay bool) {
+// produce builds t's jobs one at a time, as the engine takes them, and
+// returns how many it handed over.
+func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *target, b *batch, first int, replay bool) int {
 	defer close(jobs)
 	for i, id := range t.ids {
 		job, err := delivery.EncodedJob(b.event(first+i, id, t.h.id, s.clk.Now()))
 		if err != nil {
 			s.note(t.h.id, id, "not delivered: "+err.Error())
+			s.deliveryEnded(s.record(t, b, first+i, id, replay))
 			continue
 		}
 		job.URL, job.Signer, job.Header, job.DropFirst = t.url, t.signer, t.header, t.faults.DropFirst
@@ -173,15 +183,17 @@ func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *targe
 		case s.slots <- struct{}{}:
 			s.slotHeld.Store(slotKey(id, replay), struct{}{})
 		case <-ctx.Done():
-			return
+			return i
 		}
+		s.record(t, b, first+i, id, replay)
 		select {
 		case jobs <- job:
 		case <-ctx.Done():
 			s.releaseSlot(id, replay)
-			return
+			return i
 		}
 	}
+	return len(t.ids)
 }
 
 // engineKey is what distinguishes the mock's delivery engines. Engines are

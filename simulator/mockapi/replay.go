@@ -134,8 +134,7 @@ func (s *Server) Replay(eventID string) (ReplayResponse, *Error) {
 	s.replaying[eventID] = true
 	t := &target{h: h, gen: h.deliverGen, url: h.url, signer: h.signer, header: h.header, faults: h.faults, ids: []string{eventID}}
 	t.faults.DuplicateRate, t.faults.ReorderWindow = 0, 0
-	s.track(t, b, ref.idx, true)
-	if r := s.recOf(eventID, true); r != nil { // a replay is pending by its own record
+	if r := s.record(t, b, ref.idx, eventID, true); r != nil { // a replay is pending by its own record
 		s.holdBatch(b, 1)
 		r.Due = s.clk.Now()
 		s.saveDelivery(r)

@@ -214,7 +214,6 @@ func (s *Server) enqueue(b *batch, targets []*target) *Error {
 		return e
 	}
 	for _, t := range targets {
-		s.track(t, b, 0, false)
 		s.startDelivery(t, b, len(targets))
 	}
 	return nil
@@ -228,9 +227,9 @@ func (s *Server) startDelivery(t *target, b *batch, fanout int) {
 	defer s.mu.Unlock()
 	if h, ok := s.hooks[t.h.id]; s.closed || !ok || h != t.h || h.deliverGen != t.gen {
 		s.queued -= len(t.ids)
-		for _, id := range t.ids {
+		for i, id := range t.ids {
 			s.note(t.h.id, id, "not delivered: the webhook changed while the trigger was queued")
-			s.deliveryEnded(s.recOf(id, false))
+			s.deliveryEnded(s.record(t, b, i, id, false))
 		}
 		return
 	}
