@@ -114,9 +114,14 @@ func snapshot() memSnapshot {
 	return s
 }
 
-// procStatus returns VmHWM and VmRSS in bytes, zeros when unknown.
-func procStatus() (hwm, rss uint64) {
-	f, err := os.Open("/proc/self/status")
+// procStatus returns this process's VmHWM and VmRSS in bytes, zeros when
+// unknown.
+func procStatus() (hwm, rss uint64) { return procStatusOf("/proc/self/status") }
+
+// procStatusOf returns VmHWM and VmRSS in bytes from a /proc status file,
+// zeros when unknown.
+func procStatusOf(path string) (hwm, rss uint64) {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, 0
 	}

@@ -182,16 +182,51 @@ func runProcess(name string, env []string, args ...string) (processRun, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	err := cmd.Run()
-	r := processRun{wall: time.Since(start), stdout: stdout.String(), code: cmd.ProcessState.ExitCode()}
+	err := cmd.Start()
+	var hwm uint64
+	if err == nil {
+		stop := pollHWM(cmd.Process.Pid, &hwm)
+		err = cmd.Wait()
+		stop()
+	}
+	r := processRun{wall: time.Since(start), stdout: stdout.String(), code: cmd.ProcessState.ExitCode(), peakRSS: hwm}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.peakRSS = uint64(ru.Maxrss) << 10 // kilobytes on Linux
+		if r.peakRSS == 0 { // no /proc: rusage, which counts the parent's RSS at exec too
+			r.peakRSS = uint64(ru.Maxrss) << 10 // kilobytes on Linux
+		}
 		r.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	if err != nil {
 		return r, fmt.Errorf("%s: %w: %s", filepath.Base(name), err, strings.TrimSpace(stderr.String()))
 	}
 	return r, nil
+}
+
+// pollHWM reads pid's VmHWM into *hwm every few milliseconds until the
+// returned stop is called. rusage's maxrss cannot be used: a child started
+// with vfork reports the parent's high-water mark at exec as its own (the
+// bench parent's ~50 MiB for every child). VmHWM only grows, so the last
+// reading before exit is the peak, give or take the process's last
+// milliseconds.
+func pollHWM(pid int, hwm *uint64) (stop func()) {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if h, _ := procStatusOf(path); h > *hwm {
+				*hwm = h
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // revhookSend runs `revhook send --count n --quiet` at the bench's
