@@ -174,6 +174,7 @@ func (s *Server) restoreGroups(batches map[uint64]*batch) (map[string][]*deliver
 		}
 		b.p.left.Add(1)
 		r.b = b
+		s.replaying[r.EventID] = true // until resumeOne ends it
 		byHook[r.WebhookID] = append(byHook[r.WebhookID], r)
 	}
 	return byHook, nil

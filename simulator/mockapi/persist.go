@@ -341,6 +341,13 @@ func (s *Server) resumeHookLocked(h *hook, recs []*deliveryRecord) {
 
 // resumeOne waits until r is due and makes its remaining attempts.
 func (s *Server) resumeOne(ctx context.Context, tk *task, t *target, r *deliveryRecord) {
+	if r.Replay {
+		defer func() {
+			s.mu.Lock()
+			delete(s.replaying, r.EventID)
+			s.mu.Unlock()
+		}()
+	}
 	wait := r.Due.Sub(s.clk.Now())
 	if s.cfg.TimeScale != 1 {
 		wait = time.Duration(float64(wait) / s.cfg.TimeScale)

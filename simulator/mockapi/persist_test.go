@@ -305,3 +305,31 @@ func TestDeactivationEndsQueuedDeliveriesInStateFile(t *testing.T) {
 	e2, _ := e.restart(path, st)
 	assert.Equal(t, 0, e2.srv.Queued(), "nothing of the deactivated period is resumed")
 }
+
+// A replay waiting for its retry at a restart resumes after it, and stays
+// the one replay of its event until it ends.
+func TestRestartResumesReplayInProgress(t *testing.T) {
+	path, st := openStore(t)
+	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
+	e.activeHook("work_created")
+	tr := e.trigger(`{"type":"work_created"}`)
+	e.settle()
+	evID := tr.Events[0].ID
+	e.rcv.AnswerEvents(mocktest.Fail(500))
+	code, out := e.call("POST", "/simulator/replay", `{"event_id":"`+evID+`"}`)
+	require.Equal(t, http.StatusAccepted, code, out)
+	e.settle() // its first attempt failed; the retry waits
+
+	e2, _ := e.restart(path, st)
+	code, out = e2.call("POST", "/simulator/replay", `{"event_id":"`+evID+`"}`)
+	assert.Equal(t, http.StatusConflict, code, out)
+	e2.rcv.AnswerEvents(mocktest.OK)
+	e2.advance(30 * time.Second)
+	entries := e2.srv.Log().List(deliverylog.Filter{EventID: evID, Kind: deliverylog.KindAttempt})
+	require.Len(t, entries, 3)
+	assert.True(t, entries[2].Replay)
+	assert.True(t, entries[2].Delivered)
+	code, out = e2.call("POST", "/simulator/replay", `{"event_id":"`+evID+`"}`)
+	assert.Equal(t, http.StatusAccepted, code, out)
+	e2.settle()
+}
