@@ -28,9 +28,9 @@ const replayServerTimeout = 10 * time.Second
 // `revhook serve` re-delivers one of its events (POST /simulator/replay).
 func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("replay", "replay --report REPORT.json ID [--exchange N] [flags] | replay --server URL [--token T] EVENT_ID", stderr)
-	path := fs.String("report", "", "the JSON report of a `revhook check` run")
-	server := fs.String("server", "", "base URL of a running `revhook serve`: re-deliver its event EVENT_ID to its webhook")
-	token := fs.String("token", "", "with --server: the API token of `revhook serve` (env REVHOOK_TOKEN)")
+	path := fs.String("report", "", "the JSON `FILE` a revhook check run wrote (--report json=FILE)")
+	server := fs.String("server", "", "`URL` of a running revhook serve: re-deliver its event EVENT_ID to its webhook")
+	token := fs.String("token", "", "with --server: the serve's API `TOKEN` (env REVHOOK_TOKEN)")
 	n := fs.Int("exchange", 0, "which recorded exchange of the requirement, as the report numbers them (default: the one that showed the failure)")
 	secret := fs.String("secret", "", "the webhook secret (env REVHOOK_SECRET)")
 	target := fs.String("url", "", "send to this URL instead of the report's")

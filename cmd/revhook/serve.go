@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
@@ -116,9 +117,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	deadline := responseDeadline(*timeout, timeoutSet, *scale)
 
 	out := &linePrinter{w: stdout, quiet: *quiet}
-	st, stateDesc, err := openState(*statePath, *logSize)
+	st, stateDesc, created, err := openState(*statePath, *logSize)
 	if err != nil {
 		return usageErr(stderr, "serve", "--state: %v", err)
+	}
+	started := false // a file this serve created goes if it never served
+	if created {
+		defer func() {
+			if !started {
+				os.Remove(st.Path())
+			}
+		}()
 	}
 	if st != nil {
 		defer func() {
@@ -173,9 +182,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	hs.BaseContext = func(net.Listener) context.Context { return baseCtx }
 	hs.RegisterOnShutdown(endStreams)
 
+	started = true
 	out.printf("revhook mock DevRev listening on %s (Ctrl-C to stop)\n", base)
 	shown := printToken(out, base, *token, tokenFrom)
 	out.printf("state file: %s\n", stateDesc)
+	if r := srv.Restored(); r != (mockapi.Restored{}) {
+		out.printf("restored: %d webhooks (%d /v1/webhooks), %d pending deliveries (each retried when due), %d replayable events\n",
+			r.Webhooks, r.RevontWebhooks, r.Pending, r.Replayable)
+	}
 	out.printf("timing: retries after %s, verify every %s for %s, degraded after %d exhausted events, re-verify every %s, response deadline %s%s\n",
 		describeSchedule(sched, *scale), scaled(*verifyEvery, *scale), scaled(*verifyWindow, *scale), *degradedAfter,
 		scaled(*reverifyEvery, *scale), deadline, scaleNote(*scale))
@@ -233,22 +247,27 @@ func printToken(out *linePrinter, base, token, from string) string {
 }
 
 // openState opens the state file --state names: nil for "memory", the
-// default file when empty. desc says where the state lives, for the
-// console.
-func openState(path string, logSize int) (st *store.Store, desc string, err error) {
+// default file when empty (its directory made if needed; a path the user
+// gave must be in a directory that exists). desc says where the state
+// lives, for the console; created, that the file is new.
+func openState(path string, logSize int) (st *store.Store, desc string, created bool, err error) {
 	if path == "memory" {
-		return nil, "in memory only (--state memory): nothing survives a restart", nil
+		return nil, "in memory only (--state memory): nothing survives a restart", false, nil
 	}
 	if path == "" {
 		if path, err = defaultStatePath(); err != nil {
-			return nil, "", err
+			return nil, "", false, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, "", false, fmt.Errorf("state file %s: %w", path, err)
 		}
 	}
+	_, statErr := os.Stat(path)
 	st, err = store.Open(path, logSize)
 	if err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
-	return st, path + " (--state FILE or --state memory to change)", nil
+	return st, path + " (--state FILE or --state memory to change)", errors.Is(statErr, fs.ErrNotExist), nil
 }
 
 // defaultStatePath is revhook/serve.db in the user's state directory:
@@ -364,6 +383,9 @@ func formatEntry(e deliverylog.Entry) string {
 		fmt.Fprintf(&b, " %s #%d %s %s %dms %s", e.EventType, e.Attempt, outcome, status, e.LatencyMS, lastSegments(e.EventID))
 		if e.Duplicate {
 			b.WriteString(" (duplicate)")
+		}
+		if e.Replay {
+			b.WriteString(" (replay)")
 		}
 		if e.Error != "" {
 			b.WriteString("  " + e.Error)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -89,6 +90,7 @@ func TestServeStateSurvivesRestart(t *testing.T) {
 	rcv.AnswerEvents(mocktest.OK)
 	s2 := startServe(ctx, t, "--state", path, "--schedule", "1000s")
 	defer func() { s2.stop(); <-s2.done }()
+	assert.Contains(t, s2.out.String(), "restored: 1 webhooks (0 /v1/webhooks), 1 pending deliveries (each retried when due), 2 replayable events")
 	code, m = s2.call(ctx, t, "GET", "/webhooks.get?id="+id, "")
 	require.Equal(t, 200, code, m)
 	assert.Equal(t, "active", m["webhook"].(map[string]any)["status"])
@@ -124,15 +126,31 @@ func TestServeStateErrors(t *testing.T) {
 	require.NoError(t, os.WriteFile(corrupt, bytes.Repeat([]byte("garbage "), 1000), 0o600))
 	blocker := filepath.Join(dir, "file")
 	require.NoError(t, os.WriteFile(blocker, nil, 0o600))
-	for name, path := range map[string]string{
-		"corrupt":    corrupt,
-		"unwritable": filepath.Join(blocker, "sub", "state.db"), // a file where a directory must be
+	for name, tc := range map[string]struct{ path, want string }{
+		"corrupt":     {corrupt, "damaged"},
+		"unwritable":  {filepath.Join(blocker, "sub", "state.db"), "not a directory"}, // a file where a directory must be
+		"no such dir": {filepath.Join(dir, "typo", "state.db"), "no such file or directory"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			assert.Equal(t, exitUsage, runServe(t.Context(), []string{"--addr", "127.0.0.1:0", "--state", path}, &out, &errOut))
-			assert.Contains(t, errOut.String(), path)
+			assert.Equal(t, exitUsage, runServe(t.Context(), []string{"--addr", "127.0.0.1:0", "--state", tc.path}, &out, &errOut))
+			assert.Contains(t, errOut.String(), tc.path)
+			assert.Contains(t, errOut.String(), tc.want)
+			assert.Equal(t, 1, strings.Count(errOut.String(), "\n"), "one line: %s", errOut.String())
 			assert.NotContains(t, out.String(), "listening")
 		})
 	}
+	_, err := os.Stat(filepath.Join(dir, "typo"))
+	assert.True(t, os.IsNotExist(err), "a mistyped directory is not created")
+
+	// A serve that cannot listen leaves no new state file behind.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	fresh := filepath.Join(dir, "fresh.db")
+	var errOut bytes.Buffer
+	assert.Equal(t, exitUsage, runServe(t.Context(), []string{"--addr", ln.Addr().String(), "--state", fresh}, &bytes.Buffer{}, &errOut))
+	assert.Contains(t, errOut.String(), "--addr")
+	_, err = os.Stat(fresh)
+	assert.True(t, os.IsNotExist(err), "the state file it created is removed")
 }

@@ -338,8 +338,12 @@ func (s *Server) deliveryResult(tk *task, webhookID string, gen uint64, r delive
 	evID := r.Job.Event.ID
 	switch {
 	case s.closed:
-		if !r.Delivered {
-			s.note(webhookID, evID, "not delivered: the mock shut down")
+		switch {
+		case r.Delivered:
+		case s.store != nil:
+			s.note(webhookID, evID, "interrupted by the shutdown: the state file keeps it, and serve resumes it when it starts again")
+		default:
+			s.note(webhookID, evID, "not delivered: the mock shut down (in memory: nothing resumes it)")
 		}
 	case !ok:
 		if !r.Delivered {

@@ -38,6 +38,21 @@ import (
 // attempt, so it is made again after the restart (at-least-once). A
 // shutdown keeps the records of every delivery it interrupted.
 
+// Restored is what a server read back from its state file when it started.
+type Restored struct {
+	// Webhooks and RevontWebhooks count the webhooks of each API.
+	Webhooks, RevontWebhooks int
+	// Pending counts the deliveries resumed: each makes its next attempt
+	// when it falls due.
+	Pending int
+	// Replayable counts the events POST /simulator/replay can re-deliver.
+	Replayable int
+}
+
+// Restored reports what the server read back from its state file (zeros
+// without one, or for a new file).
+func (s *Server) Restored() Restored { return s.restored }
+
 // hookRecord is a webhook as the state file keeps it.
 type hookRecord struct {
 	ID         string        `json:"id"`
@@ -252,7 +267,10 @@ func (s *Server) restore() error {
 	}
 	for id, recs := range byHook {
 		s.resumeHookLocked(s.hooks[id], recs)
+		s.restored.Pending += len(recs)
 	}
+	s.restored.Webhooks, s.restored.RevontWebhooks = len(s.hooks), len(s.revont)
+	s.restored.Replayable = s.replays.len()
 	// Triggers no group and no replay refers to are dropped.
 	return s.store.ForEach(store.Batches, func(k, _ []byte) error {
 		if b := batches[binary.BigEndian.Uint64(k)]; b == nil || b.p.left.Load() == 0 {

@@ -69,6 +69,13 @@ func (r *replayStore) add(g *group, ids []string) []*group {
 	return forgot
 }
 
+// len returns how many events it remembers.
+func (r *replayStore) len() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.refs)
+}
+
 func (r *replayStore) get(id string) (replayRef, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -199,6 +199,7 @@ type Server struct {
 	revont    map[string]*revontHook
 	revOrder  []string
 	revSeq    uint64 // last revontRecord.Seq
+	restored  Restored
 	user      DevUser
 	queued    int             // events queued or being delivered (Config.QueueLimit)
 	replaying map[string]bool // event ids whose replay is in progress

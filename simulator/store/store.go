@@ -20,9 +20,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -92,28 +93,59 @@ type Store struct {
 }
 
 // Open opens (creating if needed) the state file at path, keeping at most
-// logCap delivery log records. It fails, naming the file, when another
-// process holds it, when it is not a state file (corrupt) or when it is of
-// a newer version.
+// logCap delivery log records; its directory must exist. It fails, naming
+// the file, when another process holds it, when it is not a state file or
+// is damaged, or when it is of a newer version. A file created here, or
+// found empty, is made readable by its owner only: it holds secrets.
 func Open(path string, logCap int) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("state file %s: %w", path, err)
+	fresh := false
+	if fi, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) || (err == nil && fi.Mode().IsRegular() && fi.Size() == 0) {
+		fresh = true
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+	var db *bolt.DB
+	err := safely(func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
+		return err
+	})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		switch {
+		case errors.Is(err, bolt.ErrTimeout):
 			return nil, fmt.Errorf("state file %s: %w (stop it, or give this one another --state)", path, ErrLocked)
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EISDIR):
+			return nil, fmt.Errorf("state file %s: %w", path, err)
 		}
-		return nil, fmt.Errorf("state file %s: %w", path, err)
+		return nil, fmt.Errorf("state file %s: %w", path, damaged(err))
+	}
+	if fresh {
+		_ = os.Chmod(path, 0o600)
 	}
 	s := &Store{db: db, path: path, logCap: max(logCap, 1), kick: make(chan struct{}, 1), done: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
-	if err := s.init(); err != nil {
+	if err := safely(s.init); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
 	go s.writer()
 	return s, nil
+}
+
+// ErrDamaged marks a file that is not a state file, or a state file whose
+// pages do not read back as written.
+var ErrDamaged = errors.New("not a revhook state file, or a damaged one")
+
+func damaged(err error) error {
+	return fmt.Errorf("%w (%v): move it aside, or give another --state", ErrDamaged, err)
+}
+
+// safely runs f, turning a panic of the database (bbolt panics on pages it
+// cannot decode) into an ErrDamaged error.
+func safely(f func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = damaged(fmt.Errorf("%v", p))
+		}
+	}()
+	return f()
 }
 
 // init creates the buckets, checks the version and reads the log's extent.
@@ -253,23 +285,25 @@ func (s *Store) writer() {
 // transaction, pruning the log past its cap.
 func (s *Store) commit(ops []op, n uint64) {
 	added := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, o := range ops {
-			b := tx.Bucket([]byte(o.bucket))
-			var err error
-			if o.value == nil {
-				err = b.Delete(o.key)
-			} else {
-				err = b.Put(o.key, o.value)
-				if o.bucket == Log {
-					added++
+	err := safely(func() error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			for _, o := range ops {
+				b := tx.Bucket([]byte(o.bucket))
+				var err error
+				if o.value == nil {
+					err = b.Delete(o.key)
+				} else {
+					err = b.Put(o.key, o.value)
+					if o.bucket == Log {
+						added++
+					}
+				}
+				if err != nil {
+					return fmt.Errorf("%s: %w", o.bucket, err)
 				}
 			}
-			if err != nil {
-				return fmt.Errorf("%s: %w", o.bucket, err)
-			}
-		}
-		return s.pruneLog(tx, added)
+			return s.pruneLog(tx, added)
+		})
 	})
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -310,8 +344,8 @@ func (s *Store) pruneLog(tx *bolt.Tx, added int) error {
 // ForEach calls f with every record of bucket, in key order, in one read
 // transaction. The slices are valid only during the call.
 func (s *Store) ForEach(bucket string, f func(key, value []byte) error) error {
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(bucket)).ForEach(f)
+	err := safely(func() error {
+		return s.db.View(func(tx *bolt.Tx) error { return tx.Bucket([]byte(bucket)).ForEach(f) })
 	})
 	if err != nil {
 		return fmt.Errorf("state file %s: read %s: %w", s.path, bucket, err)
@@ -322,11 +356,13 @@ func (s *Store) ForEach(bucket string, f func(key, value []byte) error) error {
 // Get returns a copy of key's value in bucket (nil when absent).
 func (s *Store) Get(bucket string, key []byte) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte(bucket)).Get(key); v != nil {
-			out = append([]byte{}, v...)
-		}
-		return nil
+	err := safely(func() error {
+		return s.db.View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket([]byte(bucket)).Get(key); v != nil {
+				out = append([]byte{}, v...)
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("state file %s: %w", s.path, err)
@@ -353,7 +389,7 @@ func (s *Store) Close() error {
 	s.cond.Broadcast()
 	err := s.err
 	s.mu.Unlock()
-	if cerr := s.db.Close(); cerr != nil && err == nil {
+	if cerr := safely(s.db.Close); cerr != nil && err == nil {
 		err = fmt.Errorf("state file %s: %w", s.path, cerr)
 	}
 	return err

@@ -88,3 +88,64 @@ func TestQueuedOperationsCoalesceInOrder(t *testing.T) {
 		})
 	}
 }
+
+// A state file with a damaged page is an error naming the file — from
+// Open, from reading it back or from the next write — never a panic,
+// whichever page it is.
+func TestDamagedFileIsAnErrorNotAPanic(t *testing.T) {
+	good := filepath.Join(t.TempDir(), "good.db")
+	st, err := store.Open(good, 100)
+	require.NoError(t, err)
+	for i := range 600 {
+		st.Put(store.Hooks, store.U64(uint64(i)), []byte(strings.Repeat("x", 100)))
+		st.AppendLog([]byte(strings.Repeat("y", 200)))
+	}
+	require.NoError(t, st.Sync())
+	require.NoError(t, st.Close())
+	orig, err := os.ReadFile(good)
+	require.NoError(t, err)
+
+	detected := 0
+	for off := 8192; off+4096 <= len(orig); off += 4096 { // every page but the two meta pages
+		b := append([]byte{}, orig...)
+		copy(b[off:], strings.Repeat("A", 4096))
+		path := filepath.Join(t.TempDir(), "damaged.db")
+		require.NoError(t, os.WriteFile(path, b, 0o600))
+		err := useDamaged(path)
+		if err != nil {
+			detected++
+			assert.ErrorIs(t, err, store.ErrDamaged, "page at %d", off)
+			assert.Contains(t, err.Error(), path)
+		}
+	}
+	assert.Positive(t, detected, "no damaged page was noticed")
+}
+
+// useDamaged opens path, reads every bucket and writes, returning the first
+// error.
+func useDamaged(path string) error {
+	st, err := store.Open(path, 100)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, bucket := range []string{store.Meta, store.Hooks, store.Log, store.Groups} {
+		if err := st.ForEach(bucket, func(_, _ []byte) error { return nil }); err != nil {
+			return err
+		}
+	}
+	for i := range 500 {
+		st.Put(store.Hooks, store.U64(uint64(10_000+i)), []byte(strings.Repeat("z", 300)))
+	}
+	return st.Sync()
+}
+
+// A path whose directory does not exist is refused, not created.
+func TestOpenDoesNotCreateDirectories(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "typo", "state.db")
+	_, err := store.Open(path, 100)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), path)
+	_, statErr := os.Stat(filepath.Dir(path))
+	assert.True(t, os.IsNotExist(statErr))
+}
