@@ -234,7 +234,30 @@ func (r *runner) phases(ctx context.Context, filter string) ([]*harness.Scenario
 		r.stillAnswers(ctx)
 	}
 	load, _, err := r.suite(ctx, andTags(filter, loadTag), nil)
+	throttledLoad(scs, load)
 	return append(scs, load...), cucumber, err
+}
+
+// throttledLoad fails a passing load scenario when the receiver
+// rate-limited others (they are blocked by it): its own burst came at a
+// quiet moment, but the check's load was more than the receiver takes.
+func throttledLoad(scs, load []*harness.Scenario) {
+	n, first := 0, ""
+	for _, sc := range scs {
+		if sc.ThrottledBy() {
+			if n++; first == "" {
+				first = sc.Reason()
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	for _, sc := range load {
+		if sc.Passed() {
+			sc.Finish(harness.Failf("the receiver rate-limited %d scenario(s) of the check (first: %s)", n, strings.TrimPrefix(first, "not observed: ")))
+		}
+	}
 }
 
 // andTags joins two godog tag expressions.
@@ -306,7 +329,7 @@ func (r *runner) suite(ctx context.Context, filter string, only map[string]bool)
 			})
 			gsc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 				if sc, serr := scenarioOf(ctx); serr == nil {
-					sc.Finish(err)
+					sc.Finish(sc.Throttled(err))
 					r.h.End()
 				}
 				return ctx, nil
@@ -346,7 +369,7 @@ func (r *runner) precondition(sc *harness.Scenario) error {
 		if strings.HasPrefix(sc.ReqID, "VER") {
 			by = harness.CoversVerifyTime
 		}
-		if sc.ReqID != by && sc.ReqID != "SEC-01" {
+		if sc.ReqID != by && sc.ReqID != harness.CoversTransport {
 			return &harness.Blocked{By: []string{by}, Msg: "not observed: " + stopped(r.h.Answers())}
 		}
 	}
@@ -357,7 +380,7 @@ func (r *runner) precondition(sc *harness.Scenario) error {
 	switch sc.ReqID {
 	case harness.CoversTime:
 		return harness.Failf("%s", why)
-	case "SEC-01":
+	case harness.CoversTransport:
 		return nil
 	}
 	return &harness.Blocked{By: []string{harness.CoversTime}, Msg: "not observed: " + why}
@@ -386,7 +409,7 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 	var root, blocked []*harness.Scenario
 	for _, sc := range scs {
 		switch {
-		case sc.Passed() || sc.ReqID == "ACK-02" || sc.ReqID == "SEC-01": // SEC-01 reads the URL, not the receiver
+		case sc.Passed() || sc.ReqID == harness.CoversLoad || sc.ReqID == harness.CoversTransport: // SEC-01 reads the URL, not the receiver
 		case len(sc.BlockedBy()) > 0:
 			blocked = append(blocked, sc)
 		default:

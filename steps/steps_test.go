@@ -53,3 +53,30 @@ func TestEveryStepMatchesExactlyOneDefinition(t *testing.T) {
 		}
 	}
 }
+
+// A load scenario that passed while the receiver rate-limited other
+// scenarios (blocked by it) fails: blocked_by never names a requirement
+// that passed.
+func TestThrottledLoadFailsAPassingLoadScenario(t *testing.T) {
+	u, err := url.Parse("http://127.0.0.1:9/")
+	require.NoError(t, err)
+	h, err := harness.New(harness.Options{URL: u, Secret: testSecret, Timeout: DefaultTimeout})
+	require.NoError(t, err)
+	newSc := func(req string, x *harness.Exchange) *harness.Scenario {
+		sc := h.NewScenario(req, req, req, "MUST")
+		if x != nil {
+			sc.Record(x, true)
+		}
+		sc.Finish(sc.Throttled(nil))
+		return sc
+	}
+	quiet := newSc("SIG-02", &harness.Exchange{Status: 401})
+	load := newSc(harness.CoversLoad, &harness.Exchange{Status: 200})
+	throttledLoad([]*harness.Scenario{quiet}, []*harness.Scenario{load})
+	assert.True(t, load.Passed(), "nothing was rate-limited")
+
+	limited := newSc("SIG-03", &harness.Exchange{What: "the control", Status: 429, Throttle: "rate limited: …"})
+	throttledLoad([]*harness.Scenario{quiet, limited}, []*harness.Scenario{load})
+	assert.False(t, load.Passed())
+	assert.Contains(t, load.Reason(), "rate-limited 1 scenario(s)")
+}

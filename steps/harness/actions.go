@@ -183,7 +183,7 @@ func (h *Harness) SendMany(ctx context.Context, sc *Scenario, reqs []Request, li
 	defer h.gate.Unlock()
 	xs := make([]*Exchange, len(reqs))
 	sweep(len(reqs), limit, func(i int) bool {
-		xs[i] = h.do(ctx, reqs[i])
+		xs[i] = h.patiently(ctx, reqs[i])
 		return xs[i].Err != nil
 	})
 	for _, x := range xs {
@@ -223,6 +223,9 @@ func (h *Harness) SendBurst(ctx context.Context, sc *Scenario, n int, typ string
 	})
 	if err != nil {
 		return err
+	}
+	for i := range reqs {
+		reqs[i].FirstAnswer = true // taking the load at once is the subject
 	}
 	h.SendMany(ctx, sc, reqs, n)
 	return nil

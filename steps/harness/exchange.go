@@ -14,6 +14,7 @@ package harness
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -49,6 +50,34 @@ type Exchange struct {
 	Challenge string
 	// Recipe is how `revhook replay` rebuilds the exchange.
 	Recipe Recipe
+	// Waited lists the pauses the receiver asked for (429, or 503 with a
+	// Retry-After) before the answer recorded, each followed by the same
+	// request again; Throttle says why the harness stopped retrying.
+	Waited   []time.Duration
+	Throttle string
+}
+
+// retryAfter reports whether the answer asks for the request again later
+// (429, or 503 with a Retry-After), and after how long: its Retry-After in
+// seconds or as a date, 1 s when absent.
+func (x *Exchange) retryAfter(now time.Time) (time.Duration, bool) {
+	if x.Err != nil || (x.Status != http.StatusTooManyRequests && x.Status != http.StatusServiceUnavailable) {
+		return 0, false
+	}
+	ra := strings.TrimSpace(x.RespHeader.Get("Retry-After"))
+	if ra == "" {
+		if x.Status != http.StatusTooManyRequests {
+			return 0, false // a plain 503 is an error, not back-pressure
+		}
+		return time.Second, true
+	}
+	if n, err := strconv.Atoi(ra); err == nil && n >= 0 {
+		return time.Duration(min(n, 1<<20)) * time.Second, true
+	}
+	if t, err := http.ParseTime(ra); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return time.Second, true
 }
 
 // Recipe is what rebuilds an exchange with a fresh timestamp and signature:
@@ -88,6 +117,9 @@ func (x *Exchange) Outcome() string {
 	}
 	if x.Late {
 		s += fmt.Sprintf(" after %s", seconds(x.Latency))
+	}
+	if x.Throttle != "" {
+		s += " (" + x.Throttle + ")"
 	}
 	return s
 }

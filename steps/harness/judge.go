@@ -17,6 +17,11 @@ const (
 	CoversTime         = "ACK-01"
 	CoversVerifyAnswer = "VER-01"
 	CoversVerifyTime   = "VER-02"
+	// CoversLoad is the requirement about taking DevRev's load: what a
+	// receiver kept rate-limiting is blocked by it (Scenario.Throttled).
+	CoversLoad = "ACK-02"
+	// CoversTransport judges the endpoint's scheme and TLS, not answers.
+	CoversTransport = "SEC-01"
 )
 
 // Control sends the scenario's base event of typ correctly signed, with

@@ -154,6 +154,49 @@ func (sc *Scenario) Attach(xs ...*Exchange) {
 	sc.attached = append(sc.attached, xs...)
 }
 
+// Throttled applies the back-pressure rule to how the scenario's steps
+// ended (err): an exchange the receiver kept rate-limiting past what the
+// harness waits (Exchange.Throttle) was not observed — a 429 is no
+// refusal of a bad signature, nor a refusal of a good one — so the
+// scenario is blocked by CoversLoad, whatever its steps concluded; the
+// scenario of CoversLoad itself fails for it. A harness error stays, and
+// so does CoversTransport's verdict (it judges the URL and TLS).
+func (sc *Scenario) Throttled(err error) error {
+	if IsHarnessFailure(err) || sc.ReqID == CoversTransport {
+		return err
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for _, x := range sc.exchanges {
+		if x.Throttle == "" {
+			continue
+		}
+		sc.blamed = append(sc.blamed, x)
+		if sc.ReqID == CoversLoad {
+			return Failf("the receiver rate-limits the check's load: %s got %s", x.What, x.Outcome())
+		}
+		return &Blocked{By: []string{CoversLoad}, Msg: fmt.Sprintf("not observed: the receiver rate-limited the check: %s got %s", x.What, x.Outcome())}
+	}
+	return err
+}
+
+// ThrottledBy reports whether the scenario ended blocked by the receiver's
+// rate limit.
+func (sc *Scenario) ThrottledBy() bool {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	var b *Blocked
+	if !errors.As(sc.err, &b) || len(b.By) != 1 || b.By[0] != CoversLoad {
+		return false
+	}
+	for _, x := range sc.exchanges {
+		if x.Throttle != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Finish records how the scenario ended.
 func (sc *Scenario) Finish(err error) {
 	sc.mu.Lock()

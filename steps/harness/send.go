@@ -68,6 +68,9 @@ type Request struct {
 	Body    []byte
 	Control bool
 	Recipe  Recipe
+	// FirstAnswer judges the request on its first answer: a 429 is not
+	// retried (ACK-02's burst, whose subject is taking the load at once).
+	FirstAnswer bool
 }
 
 // SignedHeader returns the delivery header with sig as X-DevRev-Signature
@@ -89,8 +92,45 @@ func (h *Harness) Send(ctx context.Context, sc *Scenario, r Request, sent bool) 
 
 // send is Send for a caller that holds the gate.
 func (h *Harness) send(ctx context.Context, sc *Scenario, r Request, sent bool) *Exchange {
-	x := h.do(ctx, r)
+	x := h.patiently(ctx, r)
 	sc.Record(x, sent)
+	return x
+}
+
+// Back-pressure: a receiver may answer 429 Too Many Requests (or 503 with
+// a Retry-After) to say "later", and DevRev retries such an answer; so does
+// the harness, the same bytes after the Retry-After asked for (1 s when
+// absent), when that is at most MaxRetryAfter, up to BackoffTries times. A
+// rate limit is then judged by ACK-02's burst alone, which takes first
+// answers, instead of blocking every scenario whose request it delayed.
+const (
+	MaxRetryAfter = 5 * time.Second
+	BackoffTries  = 3
+)
+
+// patiently makes r, again while the receiver asks for it later (within
+// the bounds above); the exchange is the last one, with the waits.
+func (h *Harness) patiently(ctx context.Context, r Request) *Exchange {
+	x := h.do(ctx, r)
+	for tries := 0; !r.FirstAnswer && tries < BackoffTries; tries++ {
+		wait, ok := x.retryAfter(h.opt.Clock.Now())
+		if !ok {
+			break
+		}
+		if wait > MaxRetryAfter {
+			x.Throttle = fmt.Sprintf("rate limited: it asks for a retry after %s, longer than the check waits (%s); raise its limit while checking", seconds(wait), seconds(MaxRetryAfter))
+			break
+		}
+		if clock.Sleep(ctx, h.opt.Clock, wait) != nil {
+			break
+		}
+		waited := append(x.Waited, wait)
+		x = h.do(ctx, r)
+		x.Waited = waited
+	}
+	if len(x.Waited) > 0 && !x.OK() && x.Throttle == "" && x.Answered() && (x.Status == http.StatusTooManyRequests || x.Status == http.StatusServiceUnavailable) {
+		x.Throttle = fmt.Sprintf("rate limited: still so after %d retries, as DevRev would make them", len(x.Waited))
+	}
 	return x
 }
 

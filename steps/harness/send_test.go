@@ -244,3 +244,122 @@ func TestSlotsHonourTheContext(t *testing.T) {
 	s.release()
 	require.NoError(t, s.acquire(context.Background()), "the cancelled waiter took no slot")
 }
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name   string
+		status int
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"429 without Retry-After", 429, "", time.Second, true},
+		{"429 in seconds", 429, "7", 7 * time.Second, true},
+		{"429 as a date", 429, now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{"429 with a date past", 429, now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
+		{"429 unreadable", 429, "soon", time.Second, true},
+		{"503 with Retry-After", 503, "2", 2 * time.Second, true},
+		{"503 without: an error, not back-pressure", 503, "", 0, false},
+		{"500 with Retry-After", 500, "2", 0, false},
+		{"200", 200, "", 0, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := &Exchange{Status: tc.status, RespHeader: http.Header{}}
+			if tc.header != "" {
+				x.RespHeader.Set("Retry-After", tc.header)
+			}
+			got, ok := x.retryAfter(now)
+			assert.Equal(t, tc.ok, ok)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// A receiver that answers 429 is asked again, as DevRev would, within the
+// harness's bounds; a burst's requests (FirstAnswer) are judged as they
+// were first answered.
+func TestSendRetriesBackPressure(t *testing.T) {
+	cases := []struct {
+		name        string
+		first429s   int    // answered 429 before 200
+		retryAfter  string // of the 429s
+		firstAnswer bool
+		wantStatus  int
+		wantWaits   int
+		throttle    string // "" when not throttled
+	}{
+		{"two 429s then 200", 2, "0", false, 200, 2, ""},
+		{"429 for ever", 100, "0", false, 429, BackoffTries, "still so after 3 retries"},
+		{"a Retry-After longer than the check waits", 100, "60", false, 429, 0, "retry after 60.0 s, longer than the check waits"},
+		{"a burst's request is not retried", 2, "0", true, 429, 0, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var n atomic.Int32
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				if int(n.Add(1)) <= tc.first429s {
+					w.Header().Set("Retry-After", tc.retryAfter)
+					w.WriteHeader(http.StatusTooManyRequests)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+			h := newHarness(t, srv.URL, nil)
+			sc := h.NewScenario("send", "send", "SIG-01", "MUST")
+			x := h.Send(context.Background(), sc, Request{What: "a request", Body: []byte(`{}`), FirstAnswer: tc.firstAnswer}, true)
+			assert.Equal(t, tc.wantStatus, x.Status)
+			assert.Len(t, x.Waited, tc.wantWaits)
+			if tc.throttle == "" {
+				assert.Empty(t, x.Throttle)
+			} else {
+				assert.Contains(t, x.Throttle, tc.throttle)
+				assert.Contains(t, x.Outcome(), tc.throttle, "the reason says so")
+			}
+		})
+	}
+}
+
+// What a receiver kept rate-limiting was not observed: the scenario is
+// blocked by the load requirement, whatever its steps concluded (a 429 is
+// no refusal of a bad signature); the load requirement itself fails, and
+// the transport requirement keeps its verdict.
+func TestThrottledScenarios(t *testing.T) {
+	h := offline(t)
+	throttled := &Exchange{What: "the control", Status: 429, Throttle: "rate limited: …"}
+	cases := []struct {
+		req       string
+		stepErr   error
+		exchanges []*Exchange
+		want      string // "pass", "fail" or "blocked"
+	}{
+		{"SIG-02", nil, []*Exchange{throttled}, "blocked"},
+		{"SIG-02", Failf("accepted a bad signature"), []*Exchange{throttled}, "blocked"},
+		{"SIG-02", nil, []*Exchange{{Status: 401}}, "pass"},
+		{"SIG-01", Failf("answered 429"), []*Exchange{throttled}, "blocked"},
+		{CoversLoad, nil, []*Exchange{throttled}, "fail"},
+		{CoversTransport, Failf("plain http"), []*Exchange{throttled}, "fail"},
+		{CoversTransport, nil, []*Exchange{throttled}, "pass"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.req, func(t *testing.T) {
+			sc := h.NewScenario(tc.req, tc.req, tc.req, "MUST")
+			for _, x := range tc.exchanges {
+				sc.Record(x, true)
+			}
+			sc.Finish(sc.Throttled(tc.stepErr))
+			switch tc.want {
+			case "pass":
+				assert.True(t, sc.Passed(), sc.Reason())
+			case "fail":
+				assert.False(t, sc.Passed())
+				assert.Nil(t, sc.BlockedBy())
+			case "blocked":
+				assert.Equal(t, []string{CoversLoad}, sc.BlockedBy())
+				assert.True(t, sc.ThrottledBy())
+				assert.Contains(t, sc.Reason(), "rate-limited")
+			}
+		})
+	}
+}
