@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -234,30 +235,40 @@ func (r *runner) phases(ctx context.Context, filter string) ([]*harness.Scenario
 		r.stillAnswers(ctx)
 	}
 	load, _, err := r.suite(ctx, andTags(filter, loadTag), nil)
-	throttledLoad(scs, load)
-	return append(scs, load...), cucumber, err
+	all := append(scs, load...)
+	consistentBlocks(all)
+	return all, cucumber, err
 }
 
-// throttledLoad fails a passing load scenario when the receiver
-// rate-limited others (they are blocked by it): its own burst came at a
-// quiet moment, but the check's load was more than the receiver takes.
-func throttledLoad(scs, load []*harness.Scenario) {
-	n, first := 0, ""
+// consistentBlocks keeps blocked_by from naming a requirement that passed:
+// a scenario blocked by X saw X's subject fail in its own control (a
+// correctly signed event refused, not answered in time, rate-limited), so
+// when X's own scenarios all passed — they ran before the receiver stopped
+// answering, or at a quiet moment — X fails, with what the blocked scenario
+// saw.
+func consistentBlocks(scs []*harness.Scenario) {
+	byReq := map[string][]*harness.Scenario{}
 	for _, sc := range scs {
-		if sc.ThrottledBy() {
-			if n++; first == "" {
-				first = sc.Reason()
+		byReq[sc.ReqID] = append(byReq[sc.ReqID], sc)
+	}
+	for _, sc := range scs {
+		for _, x := range sc.BlockedBy() {
+			own := byReq[x]
+			if len(own) == 0 || !allPassed(own) {
+				continue
 			}
+			own[0].Finish(harness.Failf("not met while checking %s: %s", sc.ReqID, strings.TrimPrefix(sc.Reason(), "not observed: ")))
 		}
 	}
-	if n == 0 {
-		return
-	}
-	for _, sc := range load {
-		if sc.Passed() {
-			sc.Finish(harness.Failf("the receiver rate-limited %d scenario(s) of the check (first: %s)", n, strings.TrimPrefix(first, "not observed: ")))
+}
+
+func allPassed(scs []*harness.Scenario) bool {
+	for _, sc := range scs {
+		if !sc.Passed() {
+			return false
 		}
 	}
+	return true
 }
 
 // andTags joins two godog tag expressions.
@@ -365,10 +376,7 @@ func (r *runner) precondition(sc *harness.Scenario) error {
 		// Nothing was answered since a request first went unanswered:
 		// another deadline per scenario would observe nothing more. The
 		// deadlines' own requirements still wait theirs out.
-		by := harness.CoversTime
-		if strings.HasPrefix(sc.ReqID, "VER") {
-			by = harness.CoversVerifyTime
-		}
+		by := timeCover(sc.ReqID)
 		if sc.ReqID != by && sc.ReqID != harness.CoversTransport {
 			return &harness.Blocked{By: []string{by}, Msg: "not observed: " + stopped(r.h.Answers())}
 		}
@@ -420,8 +428,9 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 		return nil
 	}
 	if n, ok := r.stillAnswers(ctx); !ok {
+		cut := inFlight(root)
 		for _, sc := range append(root, blocked...) {
-			notConfirmed(sc, n)
+			notConfirmed(sc, n, cut)
 		}
 		return nil
 	}
@@ -487,7 +496,7 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 		case a == nil || (r.h.Silent() && unanswered(a)):
 			// Not re-run, or re-run into a receiver that no longer
 			// answers: what it showed alone proves nothing.
-			notConfirmed(sc, r.h.Answers())
+			notConfirmed(sc, r.h.Answers(), nil)
 		default:
 			sc.Replace(a)
 		}
@@ -520,17 +529,51 @@ func stopped(n int64) string {
 	return fmt.Sprintf("the receiver stopped answering after %d answers", n)
 }
 
+// inFlight lists the requirements of the failed scenarios whose requests
+// went unanswered: those in flight when the receiver stopped answering.
+func inFlight(scs []*harness.Scenario) []string {
+	var ids []string
+	for _, sc := range scs {
+		if unanswered(sc) && !slices.Contains(ids, sc.ReqID) {
+			ids = append(ids, sc.ReqID)
+		}
+	}
+	return ids
+}
+
 // notConfirmed marks a failure that could not be confirmed alone because
 // the receiver stopped answering after n answers: its reason and its note
-// say so.
-func notConfirmed(sc *harness.Scenario, n int64) {
+// say so. When the receiver stopped answering everything (cut lists the
+// requirements whose requests were in flight then), a failure seen as a
+// request left unanswered is not blamed: the receiver may have stopped for
+// another of them — a crash, a hang — so it is blocked by the deadline
+// requirement, which then fails (consistentBlocks), unless it is that
+// requirement's own. (A scenario that hung again alone, cut nil, keeps
+// its failure: it showed its fault twice.)
+func notConfirmed(sc *harness.Scenario, n int64, cut []string) {
 	why := stopped(n) + ", so this was not confirmed alone"
-	if by := sc.BlockedBy(); len(by) > 0 {
+	by := sc.BlockedBy()
+	if len(by) == 0 && len(cut) > 0 && unanswered(sc) {
+		if t := timeCover(sc.ReqID); sc.ReqID != t {
+			by = []string{t}
+			why = fmt.Sprintf("%s while requests of %s were in flight (a crash or a hang; once it answers again, `revhook check --only ID` tries each alone)",
+				stopped(n), strings.Join(cut, ", "))
+		}
+	}
+	if len(by) > 0 {
 		sc.Finish(&harness.Blocked{By: by, Msg: why + ": " + sc.Reason()})
 	} else {
 		sc.Finish(harness.Failf("%s: %s", why, sc.Reason()))
 	}
 	sc.SetNote(why)
+}
+
+// timeCover is the requirement that covers the time of reqID's answers.
+func timeCover(reqID string) string {
+	if strings.HasPrefix(reqID, "VER") {
+		return harness.CoversVerifyTime
+	}
+	return harness.CoversTime
 }
 
 // newSeed returns a random non-zero seed.

@@ -1,7 +1,9 @@
 package steps
 
 import (
+	"errors"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/cucumber/godog"
@@ -57,7 +59,7 @@ func TestEveryStepMatchesExactlyOneDefinition(t *testing.T) {
 // A load scenario that passed while the receiver rate-limited other
 // scenarios (blocked by it) fails: blocked_by never names a requirement
 // that passed.
-func TestThrottledLoadFailsAPassingLoadScenario(t *testing.T) {
+func TestConsistentBlocksFailAPassingCover(t *testing.T) {
 	u, err := url.Parse("http://127.0.0.1:9/")
 	require.NoError(t, err)
 	h, err := harness.New(harness.Options{URL: u, Secret: testSecret, Timeout: DefaultTimeout})
@@ -72,11 +74,49 @@ func TestThrottledLoadFailsAPassingLoadScenario(t *testing.T) {
 	}
 	quiet := newSc("SIG-02", &harness.Exchange{Status: 401})
 	load := newSc(harness.CoversLoad, &harness.Exchange{Status: 200})
-	throttledLoad([]*harness.Scenario{quiet}, []*harness.Scenario{load})
+	consistentBlocks([]*harness.Scenario{quiet, load})
 	assert.True(t, load.Passed(), "nothing was rate-limited")
 
 	limited := newSc("SIG-03", &harness.Exchange{What: "the control", Status: 429, Throttle: "rate limited: …"})
-	throttledLoad([]*harness.Scenario{quiet, limited}, []*harness.Scenario{load})
+	consistentBlocks([]*harness.Scenario{quiet, limited, load})
 	assert.False(t, load.Passed())
-	assert.Contains(t, load.Reason(), "rate-limited 1 scenario(s)")
+	assert.Contains(t, load.Reason(), "not met while checking SIG-03: the receiver rate-limited the check")
+}
+
+// When the receiver stopped answering everything, a failure seen only as
+// a request left unanswered is blocked by the deadline requirement (the
+// stop may have been another request's doing) — but not the deadline
+// requirement's own, nor a scenario that hung again alone (cut nil).
+func TestNotConfirmedBlocksWhatTheStopCut(t *testing.T) {
+	u, err := url.Parse("http://127.0.0.1:9/")
+	require.NoError(t, err)
+	h, err := harness.New(harness.Options{URL: u, Secret: testSecret, Timeout: DefaultTimeout})
+	require.NoError(t, err)
+	hung := func(req string) *harness.Scenario {
+		sc := h.NewScenario(req, req, req, "MUST")
+		sc.Record(&harness.Exchange{What: "the variant", Err: errors.New("timeout")}, true)
+		sc.Finish(harness.Failf("no answer"))
+		return sc
+	}
+	cases := []struct {
+		req     string
+		cut     []string
+		blocked []string
+	}{
+		{"ROB-01", []string{"ROB-01", "SIG-05"}, []string{harness.CoversTime}},
+		{"VER-01", []string{"VER-01"}, []string{harness.CoversVerifyTime}},
+		{harness.CoversTime, []string{"ACK-01"}, nil},
+		{"DUP-02", nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.req, func(t *testing.T) {
+			sc := hung(tc.req)
+			notConfirmed(sc, 40, tc.cut)
+			assert.False(t, sc.Passed())
+			assert.Equal(t, tc.blocked, sc.BlockedBy())
+			if tc.blocked != nil {
+				assert.Contains(t, sc.Reason(), "while requests of "+strings.Join(tc.cut, ", ")+" were in flight")
+			}
+		})
+	}
 }
