@@ -48,6 +48,7 @@ type groupRecord struct {
 func (s *Server) newGroup(b *batch, webhookID string, ids []string, first int) *group {
 	g := &group{key: s.groupSeq.Add(1), b: b, webhookID: webhookID, first: first}
 	if s.store != nil {
+		s.store.Put(store.Meta, []byte("group"), store.U64(g.key)) // keys are never reused
 		g.pending = len(ids)
 		g.ended = make([]byte, (len(ids)+7)/8)
 		s.holdBatch(b, 1)
@@ -96,11 +97,18 @@ func (s *Server) ended(g *group, i int) {
 	}
 	g.ended[i/8] |= 1 << (i % 8)
 	g.pending--
-	bits := append([]byte{}, g.ended...)
 	g.mu.Unlock()
-	// Puts of one key coalesce in the store: one write per group per commit.
-	s.store.Put(store.Ended, store.U64(g.key), bits)
+	// The bitset is read when the store commits: one copy and one write
+	// per group per commit, however many deliveries ended meanwhile.
+	s.store.PutLatest(store.Ended, store.U64(g.key), g.bits)
 	s.dropIfDone(g)
+}
+
+// bits returns a copy of g's ended bitset.
+func (g *group) bits() []byte {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]byte{}, g.ended...)
 }
 
 // dropIfDone removes g from the state file once none of its deliveries is
@@ -125,6 +133,9 @@ func (s *Server) dropIfDone(g *group) {
 // that had not ended — with their own record when an attempt had failed —
 // are returned by webhook, to be resumed. Deliveries to a webhook that is
 // gone or no longer active end here. Replays in progress are returned too.
+// Records are read first and used after: a read transaction must not be
+// opened inside another (a commit growing the file would wait for the
+// outer one while the inner one waits for it).
 func (s *Server) restoreGroups(batches map[uint64]*batch) (map[string][]*deliveryRecord, error) {
 	recs, err := s.readDeliveries()
 	if err != nil {
@@ -139,43 +150,61 @@ func (s *Server) restoreGroups(batches map[uint64]*batch) (map[string][]*deliver
 	}); err != nil {
 		return nil, err
 	}
-	byHook := map[string][]*deliveryRecord{}
-	err = s.store.ForEach(store.Groups, func(k, v []byte) error {
+	type keyed struct {
+		key uint64
+		r   groupRecord
+	}
+	var groups []keyed
+	if err := s.store.ForEach(store.Groups, func(k, v []byte) error {
 		var r groupRecord
 		if err := json.Unmarshal(v, &r); err != nil || len(k) != 8 {
 			return fmt.Errorf("a group record is not valid: %v", err)
 		}
-		key := binary.BigEndian.Uint64(k)
-		s.groupSeq.Store(max(s.groupSeq.Load(), key))
-		b, err := s.loadBatch(batches, r.Batch)
-		if err != nil {
-			return err
-		}
-		if b == nil || r.First+len(r.IDs) > len(b.payloads) {
-			s.store.Delete(store.Groups, store.U64(key))
-			s.store.Delete(store.Ended, store.U64(key))
-			return nil
-		}
-		s.restoreGroup(key, b, r, endedBits[key], recs, byHook)
+		groups = append(groups, keyed{binary.BigEndian.Uint64(k), r})
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return nil, err
 	}
+	byHook := map[string][]*deliveryRecord{}
+	// Replays first: they hold their trigger before a group may release it.
 	for key, r := range recs {
+		if !r.Replay {
+			continue
+		}
+		delete(recs, key)
 		b, err := s.loadBatch(batches, r.Batch)
 		if err != nil {
 			return nil, err
 		}
-		h, ok := s.hooks[r.WebhookID]
-		if !r.Replay || b == nil || r.Index >= len(b.payloads) || !ok || h.m.State != webhook.Active {
-			s.store.Delete(store.Deliveries, []byte(key)) // stale, or its webhook is gone
+		if h, ok := s.hooks[r.WebhookID]; b == nil || r.Index >= len(b.payloads) || !ok || h.m.State != webhook.Active {
+			s.store.Delete(store.Deliveries, []byte(key)) // its webhook is gone, or inactive
 			continue
 		}
-		b.p.left.Add(1)
+		b.p.adopt()
 		r.b = b
 		s.replaying[r.EventID] = true // until resumeOne ends it
 		byHook[r.WebhookID] = append(byHook[r.WebhookID], r)
+	}
+	for _, g := range groups {
+		s.groupSeq.Store(max(s.groupSeq.Load(), g.key))
+		bits := endedBits[g.key]
+		delete(endedBits, g.key) // what is left has no group
+		b, err := s.loadBatch(batches, g.r.Batch)
+		if err != nil {
+			return nil, err
+		}
+		if b == nil || g.r.First+len(g.r.IDs) > len(b.payloads) {
+			s.store.Delete(store.Groups, store.U64(g.key))
+			s.store.Delete(store.Ended, store.U64(g.key))
+			continue
+		}
+		s.restoreGroup(g.key, b, g.r, bits, recs, byHook)
+	}
+	for key := range endedBits { // a group dropped between its two deletes
+		s.store.Delete(store.Ended, store.U64(key))
+	}
+	for key := range recs { // a delivery of no group left: stale
+		s.store.Delete(store.Deliveries, []byte(key))
 	}
 	return byHook, nil
 }
@@ -185,7 +214,7 @@ func (s *Server) restoreGroups(batches map[uint64]*batch) (map[string][]*deliver
 func (s *Server) restoreGroup(key uint64, b *batch, r groupRecord, bits []byte, recs map[string]*deliveryRecord, byHook map[string][]*deliveryRecord) {
 	g := &group{key: key, b: b, webhookID: r.WebhookID, first: r.First, ended: make([]byte, (len(r.IDs)+7)/8)}
 	copy(g.ended, bits)
-	b.p.left.Add(1) // the group holds its trigger
+	b.p.adopt() // the group holds its trigger
 	h, ok := s.hooks[r.WebhookID]
 	live := ok && h.m.State == webhook.Active
 	ids := make([]string, len(r.IDs))
@@ -195,6 +224,9 @@ func (s *Server) restoreGroup(key uint64, b *batch, r groupRecord, bits []byte, 
 		ids[i] = r.Prefix + sfx
 		rec, had := recs[ids[i]]
 		delete(recs, ids[i])
+		if had && (g.ended[i/8]&(1<<(i%8)) != 0 || !live) {
+			s.store.Delete(store.Deliveries, []byte(ids[i]))
+		}
 		if g.ended[i/8]&(1<<(i%8)) != 0 {
 			continue
 		}
@@ -213,7 +245,9 @@ func (s *Server) restoreGroup(key uint64, b *batch, r groupRecord, bits []byte, 
 	if changed {
 		s.store.Put(store.Ended, store.U64(key), append([]byte{}, g.ended...))
 	}
-	s.window(g, ids)
+	if ok { // a deleted webhook's events cannot be replayed
+		s.window(g, ids)
+	}
 	s.dropIfDone(g)
 }
 

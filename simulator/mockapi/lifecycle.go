@@ -318,6 +318,14 @@ func (s *Server) verifyResult(t verifyTarget, in webhook.Input, why string) {
 	}
 }
 
+// shutdownNote is the note of a delivery a shutdown interrupted.
+func shutdownNote(durable bool) string {
+	if durable {
+		return "interrupted by the shutdown: the state file keeps it, and serve resumes it when it starts again"
+	}
+	return "not delivered: the mock shut down (in memory: nothing resumes it)"
+}
+
 func attemptEntry(a delivery.Attempt, webhookID string) deliverylog.Entry {
 	if a.WebhookID == "" {
 		a.WebhookID = webhookID
@@ -338,12 +346,8 @@ func (s *Server) deliveryResult(tk *task, webhookID string, gen uint64, r delive
 	evID := r.Job.Event.ID
 	switch {
 	case s.closed:
-		switch {
-		case r.Delivered:
-		case s.store != nil:
-			s.note(webhookID, evID, "interrupted by the shutdown: the state file keeps it, and serve resumes it when it starts again")
-		default:
-			s.note(webhookID, evID, "not delivered: the mock shut down (in memory: nothing resumes it)")
+		if !r.Delivered {
+			s.note(webhookID, evID, shutdownNote(s.store != nil))
 		}
 	case !ok:
 		if !r.Delivered {

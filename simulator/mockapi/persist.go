@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/revhook/revhook/simulator/clock"
@@ -98,10 +97,28 @@ func (r *deliveryRecord) key() []byte {
 	return []byte(r.EventID)
 }
 
-// persisted is what a batch needs to be kept in the state file.
+// persisted is what a batch needs to be kept in the state file. Its lock
+// orders the changes of the count with the writes they queue: a release
+// to zero and a hold from zero cannot swap their Delete and Put.
 type persisted struct {
 	key  uint64
-	left atomic.Int64 // pending deliveries referring to it
+	mu   sync.Mutex
+	left int64 // holders: its groups, its replays in progress
+}
+
+// adopt counts one more holder of a batch read from the state file (its
+// record is there already).
+func (p *persisted) adopt() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.left++
+}
+
+// held reports whether anything holds the batch.
+func (p *persisted) held() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.left > 0
 }
 
 // errStore is the 503 of a state file that cannot be written.
@@ -148,7 +165,9 @@ func (s *Server) holdBatch(b *batch, n int) {
 	if s.store == nil || n == 0 {
 		return
 	}
-	if b.p.left.Add(int64(n)) != int64(n) {
+	b.p.mu.Lock()
+	defer b.p.mu.Unlock()
+	if b.p.left += int64(n); b.p.left != int64(n) {
 		return
 	}
 	rec := batchRecord{Type: b.typ, Precision: b.prec, Payloads: make([]json.RawMessage, len(b.payloads))}
@@ -161,7 +180,12 @@ func (s *Server) holdBatch(b *batch, n int) {
 
 // releaseBatch counts one holder of b as gone.
 func (s *Server) releaseBatch(b *batch) {
-	if s.store != nil && b.p.left.Add(-1) == 0 {
+	if s.store == nil {
+		return
+	}
+	b.p.mu.Lock()
+	defer b.p.mu.Unlock()
+	if b.p.left--; b.p.left == 0 {
 		s.store.Delete(store.Batches, store.U64(b.p.key))
 	}
 }
@@ -224,6 +248,11 @@ func (s *Server) restore() error {
 	} else if len(v) == 8 {
 		s.batchSeq.Store(binary.BigEndian.Uint64(v))
 	}
+	if v, err := st.Get(store.Meta, []byte("group")); err != nil {
+		return err
+	} else if len(v) == 8 {
+		s.groupSeq.Store(binary.BigEndian.Uint64(v))
+	}
 	var entries []deliverylog.Entry
 	if err := st.ForEach(store.Log, func(_, v []byte) error {
 		var e deliverylog.Entry
@@ -273,7 +302,7 @@ func (s *Server) restore() error {
 	s.restored.Replayable = s.replays.len()
 	// Triggers no group and no replay refers to are dropped.
 	return s.store.ForEach(store.Batches, func(k, _ []byte) error {
-		if b := batches[binary.BigEndian.Uint64(k)]; b == nil || b.p.left.Load() == 0 {
+		if b := batches[binary.BigEndian.Uint64(k)]; b == nil || !b.p.held() {
 			s.store.Delete(store.Batches, append([]byte{}, k...))
 		}
 		return nil
@@ -378,7 +407,10 @@ func (s *Server) resumeOne(ctx context.Context, tk *task, t *target, r *delivery
 	}
 	job.URL, job.Signer, job.Header = t.url, t.signer, t.header
 	job.DropFirst = max(0, t.faults.DropFirst-r.Attempts)
+	// Cancelled before its attempt (its webhook changed): it ends, unless
+	// the mock is shutting down (deliveryEnded keeps it then).
 	if err := clock.Sleep(ctx, s.clk, wait); err != nil {
+		s.deliveryEnded(r)
 		s.deliveryResult(tk, t.h.id, t.gen, delivery.Result{Job: job, Err: err})
 		return
 	}
@@ -387,6 +419,7 @@ func (s *Server) resumeOne(ctx context.Context, tk *task, t *target, r *delivery
 	case s.slots <- struct{}{}:
 		s.slotHeld.Store(slotKey(r.EventID, r.Replay), struct{}{})
 	case <-ctx.Done():
+		s.deliveryEnded(r)
 		s.deliveryResult(tk, t.h.id, t.gen, delivery.Result{Job: job, Err: ctx.Err()})
 		return
 	}

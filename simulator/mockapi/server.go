@@ -16,6 +16,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
@@ -298,6 +299,21 @@ func New(cfg Config) (*Server, error) {
 		}
 		if len(org) > 0 {
 			cfg.Org, s.cfg.Org = string(org), string(org)
+		}
+		// A seeded mock started again on its state file must not make the
+		// ids of its earlier runs again: each start of the file has its own
+		// sequence (the first the seed's own).
+		boots, err := s.store.Get(store.Meta, []byte("boots"))
+		if err != nil {
+			return nil, err
+		}
+		var n uint64
+		if len(boots) == 8 {
+			n = binary.BigEndian.Uint64(boots)
+		}
+		s.store.Put(store.Meta, []byte("boots"), store.U64(n+1))
+		if cfg.Seed != 0 {
+			cfg.Seed += n * 1_000_003
 		}
 	}
 	s.gen = event.NewGenerator(event.Options{Seed: cfg.Seed, Org: cfg.Org, Precision: cfg.Precision, Now: cfg.Clock.Now})

@@ -227,9 +227,13 @@ func (s *Server) startDelivery(t *target, b *batch, fanout int) {
 	defer s.mu.Unlock()
 	if h, ok := s.hooks[t.h.id]; s.closed || !ok || h != t.h || h.deliverGen != t.gen {
 		s.queued -= len(t.ids)
+		why := "not delivered: the webhook changed while the trigger was queued"
+		if s.closed {
+			why = shutdownNote(s.store != nil)
+		}
 		for i, id := range t.ids {
-			s.note(t.h.id, id, "not delivered: the webhook changed while the trigger was queued")
-			s.deliveryEnded(s.record(t, b, i, id, false))
+			s.note(t.h.id, id, why)
+			s.deliveryEnded(s.record(t, b, i, id, false)) // kept at a shutdown
 		}
 		return
 	}

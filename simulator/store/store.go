@@ -68,7 +68,8 @@ var ErrLocked = errors.New("the state file is in use by another revhook serve")
 type op struct {
 	bucket string
 	key    []byte
-	value  []byte // nil: delete
+	value  []byte        // nil: delete (unless latest is set)
+	latest func() []byte // PutLatest: the value, read at commit
 }
 
 // Store is an open state file. It is safe for concurrent use.
@@ -111,7 +112,7 @@ func Open(path string, logCap int) (*Store, error) {
 		switch {
 		case errors.Is(err, bolt.ErrTimeout):
 			return nil, fmt.Errorf("state file %s: %w (stop it, or give this one another --state)", path, ErrLocked)
-		case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EISDIR):
+		case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EISDIR), errors.Is(err, ErrDamaged):
 			return nil, fmt.Errorf("state file %s: %w", path, err)
 		}
 		return nil, fmt.Errorf("state file %s: %w", path, damaged(err))
@@ -138,11 +139,28 @@ func damaged(err error) error {
 }
 
 // safely runs f, turning a panic of the database (bbolt panics on pages it
-// cannot decode) into an ErrDamaged error.
+// cannot decode) into an ErrDamaged error. A panic of the caller's own
+// code (a ForEach callback, a PutLatest value) is not the file's: it goes on.
 func safely(f func() error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
+			if c, ok := p.(callerPanic); ok {
+				panic(c.v)
+			}
 			err = damaged(fmt.Errorf("%v", p))
+		}
+	}()
+	return f()
+}
+
+// callerPanic carries a panic of the caller's code through safely.
+type callerPanic struct{ v any }
+
+// guard runs f, marking its panic as the caller's.
+func guard[T any](f func() T) T {
+	defer func() {
+		if p := recover(); p != nil {
+			panic(callerPanic{p})
 		}
 	}()
 	return f()
@@ -191,11 +209,18 @@ func (s *Store) Put(bucket string, key, value []byte) {
 	if value == nil {
 		value = []byte{}
 	}
-	s.queue(op{bucket, key, value})
+	s.queue(op{bucket: bucket, key: key, value: value})
+}
+
+// PutLatest queues a write of key in bucket whose value latest returns
+// when the write is committed: a value that changes often (a bitset) is
+// copied and written once per commit, however often it changed.
+func (s *Store) PutLatest(bucket string, key []byte, latest func() []byte) {
+	s.queue(op{bucket: bucket, key: key, latest: latest})
 }
 
 // Delete queues the removal of key from bucket.
-func (s *Store) Delete(bucket string, key []byte) { s.queue(op{bucket, key, nil}) }
+func (s *Store) Delete(bucket string, key []byte) { s.queue(op{bucket: bucket, key: key}) }
 
 // AppendLog queues a delivery log record; the oldest are pruned past the
 // capacity.
@@ -204,7 +229,7 @@ func (s *Store) AppendLog(value []byte) {
 	s.logSeq++
 	key := U64(s.logSeq)
 	s.mu.Unlock()
-	s.queue(op{Log, key, value})
+	s.queue(op{bucket: Log, key: key, value: value})
 }
 
 func (s *Store) queue(o op) {
@@ -290,6 +315,11 @@ func (s *Store) commit(ops []op, n uint64) {
 			for _, o := range ops {
 				b := tx.Bucket([]byte(o.bucket))
 				var err error
+				if o.latest != nil {
+					if o.value = guard(o.latest); o.value == nil {
+						o.value = []byte{}
+					}
+				}
 				if o.value == nil {
 					err = b.Delete(o.key)
 				} else {
@@ -342,10 +372,16 @@ func (s *Store) pruneLog(tx *bolt.Tx, added int) error {
 }
 
 // ForEach calls f with every record of bucket, in key order, in one read
-// transaction. The slices are valid only during the call.
+// transaction. The slices are valid only during the call, and f must not
+// call Get or ForEach: a read transaction inside another can deadlock with
+// a commit that grows the file.
 func (s *Store) ForEach(bucket string, f func(key, value []byte) error) error {
 	err := safely(func() error {
-		return s.db.View(func(tx *bolt.Tx) error { return tx.Bucket([]byte(bucket)).ForEach(f) })
+		return s.db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket([]byte(bucket)).ForEach(func(k, v []byte) error {
+				return guard(func() error { return f(k, v) })
+			})
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("state file %s: read %s: %w", s.path, bucket, err)
