@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/revhook/revhook/simulator/delivery"
@@ -121,14 +120,10 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fano
 	go func() {
 		defer s.endTask(tk)
 		jobs := make(chan delivery.Job)
-		produced := make(chan struct{})
-		go func() {
-			defer close(produced)
-			s.produce(ctx, jobs, t, b, first, replay)
-		}()
+		handed := make(chan int, 1)
+		go func() { handed <- s.produce(ctx, jobs, t, b, first, replay) }()
 		// Jobs the engine took but never ran (ctx ended) give their slot back.
-		ended := false        // a result arrived (one job when replaying)
-		var resulted sync.Map // event ids with a result (with a state file)
+		ended := false // a result arrived (one job when replaying)
 		defer func() {
 			for _, id := range t.ids {
 				s.releaseSlot(id, replay)
@@ -138,12 +133,15 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fano
 			// being submitted) — end now, their webhook having changed;
 			// unless the mock is shutting down: then they resume after a
 			// restart. Before a replay's id may be replayed again below.
-			<-produced
-			if s.store != nil {
-				for i, id := range t.ids {
-					if _, ok := resulted.Load(id); !ok {
-						s.deliveryEnded(s.record(t, b, first+i, id, replay))
+			n := <-handed
+			if s.store != nil && !(replay && ended) { // an ended replay's id may be another replay's now
+				for _, id := range t.ids[:n] {
+					if r := s.recOf(id, replay); r != nil { // its result would have ended it
+						s.deliveryEnded(r)
 					}
+				}
+				for i, id := range t.ids[n:] {
+					s.deliveryEnded(s.record(t, b, first+n+i, id, replay))
 				}
 			}
 			if replay && !ended { // never dispatched: no result cleared it
@@ -155,9 +153,6 @@ func (s *Server) deliverLocked(t *target, b *batch, first int, replay bool, fano
 		eng.DeliverStream(ctx, jobs, func(r delivery.Result) {
 			s.releaseSlot(r.Job.Event.ID, replay)
 			ended = true
-			if s.store != nil {
-				resulted.Store(r.Job.Event.ID, struct{}{})
-			}
 			// Its record ends before its id may be replayed again: a new
 			// replay must not find (and share) this one's record.
 			s.deliveryEnded(s.recOf(r.Job.Event.ID, replay))
@@ -184,8 +179,9 @@ func (s *Server) record(t *target, b *batch, idx int, id string, replay bool) *d
 	return v.(*deliveryRecord)
 }
 
-// produce builds t's jobs one at a time, as the engine takes them.
-func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *target, b *batch, first int, replay bool) {
+// produce builds t's jobs one at a time, as the engine takes them, and
+// returns how many it handed over.
+func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *target, b *batch, first int, replay bool) int {
 	defer close(jobs)
 	for i, id := range t.ids {
 		job, err := delivery.EncodedJob(b.event(first+i, id, t.h.id, s.clk.Now()))
@@ -199,16 +195,17 @@ func (s *Server) produce(ctx context.Context, jobs chan<- delivery.Job, t *targe
 		case s.slots <- struct{}{}:
 			s.slotHeld.Store(slotKey(id, replay), struct{}{})
 		case <-ctx.Done():
-			return
+			return i
 		}
 		s.record(t, b, first+i, id, replay)
 		select {
 		case jobs <- job:
 		case <-ctx.Done():
 			s.releaseSlot(id, replay)
-			return
+			return i
 		}
 	}
+	return len(t.ids)
 }
 
 // engineKey is what distinguishes the mock's delivery engines. Engines are
