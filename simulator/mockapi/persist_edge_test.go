@@ -19,29 +19,8 @@ import (
 
 // Edge cases of the state file found in review: each failed before its fix.
 
-// jobs handed to DeliverStream but still in its reorder window when the
-// webhook changes get no result: never ended in the state file.
-func TestDeactivationEndsDeliveriesTheEngineDropped(t *testing.T) {
-	path, st := openStore(t)
-	conc := func(c *mockapi.Config) { c.Concurrency = 2 }
-	e := newEnv(t, func(c *mockapi.Config) { c.Store = st; conc(c) })
-	id, _ := e.activeHook("work_created")
-	e.rcv.AnswerEvents(mocktest.Hang)
-	e.trigger(`{"type":"work_created","count":60,"reorder_window":30}`)
-	require.NoError(t, e.rcv.WaitFor(e.ctx, func(r []mocktest.Request) bool { return len(r) >= 3 }))
-	code, out := e.call("POST", "/webhooks.update", `{"id":"`+id+`","action":"deactivate"}`)
-	require.Equal(t, http.StatusOK, code, out)
-	e.settle()
-	e.rcv.AnswerEvents(mocktest.OK)
-	code, out = e.call("POST", "/webhooks.update", `{"id":"`+id+`","action":"activate"}`)
-	require.Equal(t, http.StatusOK, code, out)
-	e.settle()
-	e2, _ := e.restart(path, st, conc)
-	assert.Equal(t, 0, e2.srv.Queued(), "nothing of the deactivated period is resumed")
-}
-
-// a resumed delivery cancelled while waiting for its retry (webhook
-// deactivated) is never ended in the state file.
+// A resumed delivery cancelled while it waits for its retry (its webhook
+// deactivated) ends in the state file.
 func TestResumedDeliveryCancelledEnds(t *testing.T) {
 	path, st := openStore(t)
 	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
@@ -63,8 +42,8 @@ func TestResumedDeliveryCancelledEnds(t *testing.T) {
 	assert.Equal(t, 0, e3.srv.Queued(), "nothing of the deactivated period is resumed")
 }
 
-// an Ended record left behind without its group (crash between the two
-// deletes of dropIfDone) is inherited by a new group reusing the key.
+// An Ended record left behind without its group (a crash between the two
+// deletes of dropIfDone) is not inherited by a new group.
 func TestOrphanEndedBitsAreNotInherited(t *testing.T) {
 	path, st := openStore(t)
 	st.Put(store.Ended, store.U64(1), []byte{0xff}) // as a crash between Delete(Groups) and Delete(Ended) leaves it
@@ -79,10 +58,10 @@ func TestOrphanEndedBitsAreNotInherited(t *testing.T) {
 	assert.Equal(t, 2, e2.srv.Queued(), "both failed deliveries resume")
 }
 
-// restoreGroups reads batches (store.Get: a read transaction) inside
-// store.ForEach(Groups) (another one, open). If the writer commits what
-// restore queued and that commit grows the file past its mapping, bbolt's
-// remap waits for the outer read tx while the inner one waits for the remap.
+// Restoring a file of many groups does not deadlock: restore must not read
+// a batch (a read transaction) inside ForEach(Groups) (another one, open),
+// or a commit of what restore queued that grows the file past its mapping
+// waits for the outer one while the inner one waits for the commit.
 func TestRestoreOfAManyGroupFileDoesNotDeadlock(t *testing.T) {
 	_, st := openStore(t)
 	payload := `{"work":{"id":"x"}}`

@@ -287,26 +287,36 @@ func TestStateFileIsCompact(t *testing.T) {
 	assert.Equal(t, 0, records(t, st2, store.Deliveries))
 }
 
-// Deliveries a deactivated webhook never got end in the state file too: a
-// webhook activated again does not receive them after a restart.
+// Deliveries a deactivated webhook never got end in the state file too —
+// those not yet handed to the engine, and those it held in a reorder
+// window — so a webhook activated again does not receive them after a
+// restart.
 func TestDeactivationEndsQueuedDeliveriesInStateFile(t *testing.T) {
-	path, st := openStore(t)
-	e := newEnv(t, func(c *mockapi.Config) { c.Store = st })
-	id, _ := e.activeHook("work_created")
-	e.rcv.AnswerEvents(mocktest.Hang)
-	e.trigger(`{"type":"work_created","count":40}`) // more than are sent at once
-	require.NoError(t, e.rcv.WaitFor(e.ctx, func(r []mocktest.Request) bool { return len(r) > 2 }))
-	code, out := e.call("POST", "/webhooks.update", `{"id":"`+id+`","action":"deactivate"}`)
-	require.Equal(t, http.StatusOK, code, out)
-	e.settle()
-	e.rcv.AnswerEvents(mocktest.OK)
-	code, out = e.call("POST", "/webhooks.update", `{"id":"`+id+`","action":"activate"}`)
-	require.Equal(t, http.StatusOK, code, out)
-	e.settle()
-	require.Equal(t, "active", e.status(id))
+	for name, trigger := range map[string]string{
+		"queued":                   `{"type":"work_created","count":40}`, // more than are sent at once
+		"held in a reorder window": `{"type":"work_created","count":60,"reorder_window":30}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			path, st := openStore(t)
+			conc := func(c *mockapi.Config) { c.Concurrency = 2 }
+			e := newEnv(t, func(c *mockapi.Config) { c.Store = st; conc(c) })
+			id, _ := e.activeHook("work_created")
+			e.rcv.AnswerEvents(mocktest.Hang)
+			e.trigger(trigger)
+			require.NoError(t, e.rcv.WaitFor(e.ctx, func(r []mocktest.Request) bool { return len(r) > 2 }))
+			code, out := e.call("POST", "/webhooks.update", `{"id":"`+id+`","action":"deactivate"}`)
+			require.Equal(t, http.StatusOK, code, out)
+			e.settle()
+			e.rcv.AnswerEvents(mocktest.OK)
+			code, out = e.call("POST", "/webhooks.update", `{"id":"`+id+`","action":"activate"}`)
+			require.Equal(t, http.StatusOK, code, out)
+			e.settle()
+			require.Equal(t, "active", e.status(id))
 
-	e2, _ := e.restart(path, st)
-	assert.Equal(t, 0, e2.srv.Queued(), "nothing of the deactivated period is resumed")
+			e2, _ := e.restart(path, st, conc)
+			assert.Equal(t, 0, e2.srv.Queued(), "nothing of the deactivated period is resumed")
+		})
+	}
 }
 
 // A replay waiting for its retry at a restart resumes after it, and stays
