@@ -180,23 +180,6 @@ func (sc *Scenario) Throttled(err error) error {
 	return err
 }
 
-// ThrottledBy reports whether the scenario ended blocked by the receiver's
-// rate limit.
-func (sc *Scenario) ThrottledBy() bool {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	var b *Blocked
-	if !errors.As(sc.err, &b) || len(b.By) != 1 || b.By[0] != CoversLoad {
-		return false
-	}
-	for _, x := range sc.exchanges {
-		if x.Throttle != "" {
-			return true
-		}
-	}
-	return false
-}
-
 // Finish records how the scenario ended.
 func (sc *Scenario) Finish(err error) {
 	sc.mu.Lock()

@@ -357,7 +357,6 @@ func TestThrottledScenarios(t *testing.T) {
 				assert.Nil(t, sc.BlockedBy())
 			case "blocked":
 				assert.Equal(t, []string{CoversLoad}, sc.BlockedBy())
-				assert.True(t, sc.ThrottledBy())
 				assert.Contains(t, sc.Reason(), "rate-limited")
 			}
 		})
