@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -284,6 +285,7 @@ type runner struct {
 	h    *harness.Harness
 	s    *settings
 	defs []stepDef
+	gone atomic.Bool // a probe found the receiver no longer answering
 }
 
 // aloneSuffix marks the seed key of a scenario re-run alone.
@@ -315,7 +317,7 @@ func (r *runner) suite(ctx context.Context, filter string, only map[string]bool)
 		ScenarioInitializer: func(gsc *godog.ScenarioContext) {
 			gsc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 				key := scenarioKeyOf(p)
-				if only != nil && (!only[key] || r.h.Silent()) {
+				if only != nil && (!only[key] || !r.answersAgain(ctx)) {
 					// Not selected, or the receiver stopped answering: a
 					// re-run would only wait out the deadline.
 					return ctx, godog.ErrSkip
@@ -457,17 +459,54 @@ func (r *runner) confirmAlone(ctx context.Context, filter string, scs []*harness
 }
 
 // stillAnswers sends one correctly signed event: whether the receiver
-// answers at all, and how many answers the run had had before.
+// answers at all, and how many answers the run had had before. A probe
+// refused at once (connection refused or reset: a process that crashed) is
+// sent again for up to one deadline, so that a receiver its supervisor
+// restarts (pm2, systemd, a container) is found answering again.
 func (r *runner) stillAnswers(ctx context.Context) (int64, bool) {
 	n := r.h.Answers()
 	if r.h.Stalled() {
 		return n, false // a probe would wait out one more deadline (make hostile)
 	}
-	sc := r.h.NewScenario("probe after the concurrent phase", "probe", "", "")
-	_ = r.h.Control(ctx, sc, harness.BaseType)
-	x := sc.ControlExchange()
-	return n, x != nil && x.Answered()
+	until := time.Now().Add(r.s.Timeout)
+	for {
+		sc := r.h.NewScenario("probe after the concurrent phase", "probe", "", "")
+		_ = r.h.Control(ctx, sc, harness.BaseType)
+		x := sc.ControlExchange()
+		if x != nil && x.Answered() {
+			return n, true
+		}
+		if x == nil || x.Latency >= r.s.Timeout || time.Now().After(until) {
+			return n, false
+		}
+		select { // wall time: a restart takes real time, whatever the check's clocks
+		case <-ctx.Done():
+			return n, false
+		case <-time.After(restartPoll):
+		}
+	}
 }
+
+// answersAgain reports, before a scenario is re-run alone, whether the
+// receiver answers: at once when its last request was answered; else after
+// a probe, which waits for a receiver being restarted (the previous re-run
+// may have crashed it). Once a probe found it gone, no more are sent.
+func (r *runner) answersAgain(ctx context.Context) bool {
+	if !r.h.Silent() {
+		return true
+	}
+	if r.gone.Load() {
+		return false
+	}
+	if _, ok := r.stillAnswers(ctx); !ok {
+		r.gone.Store(true)
+		return false
+	}
+	return true
+}
+
+// restartPoll is the pause between probes of a receiver that refused one.
+const restartPoll = 250 * time.Millisecond
 
 // rerun runs scs again one at a time and takes over what each shows alone.
 func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenario) error {
@@ -482,6 +521,19 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 	if err != nil {
 		return err
 	}
+	// A scenario whose requests went unanswered alone, the receiver silent
+	// after them: one probe tells a receiver that stopped answering (what
+	// it showed alone proves nothing) from one that dropped just those
+	// requests, or crashed on them and was restarted (it showed its fault
+	// again, alone).
+	alive, probed := false, false
+	answersStill := func() bool {
+		if !probed {
+			_, alive = r.stillAnswers(ctx)
+			probed = true
+		}
+		return alive
+	}
 	alone := map[string]*harness.Scenario{}
 	for _, sc := range again {
 		alone[strings.TrimSuffix(sc.Key, aloneSuffix)] = sc
@@ -493,7 +545,7 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 			why := sc.Reason()
 			sc.Finish(nil)
 			sc.SetNote("failed while other scenarios ran (" + why + "); passed when re-run alone")
-		case a == nil || (r.h.Silent() && unanswered(a)):
+		case a == nil || (r.h.Silent() && unanswered(a) && !answersStill()):
 			// Not re-run, or re-run into a receiver that no longer
 			// answers: what it showed alone proves nothing.
 			notConfirmed(sc, r.h.Answers(), nil)
@@ -548,12 +600,13 @@ func inFlight(scs []*harness.Scenario) []string {
 // request left unanswered is not blamed: the receiver may have stopped for
 // another of them — a crash, a hang — so it is blocked by the deadline
 // requirement, which then fails (consistentBlocks), unless it is that
-// requirement's own. (A scenario that hung again alone, cut nil, keeps
-// its failure: it showed its fault twice.)
+// requirement's own. When only one requirement's requests were in flight,
+// it is the culprit and keeps its failure; so does a scenario that hung
+// again alone (cut nil): it showed its fault twice.
 func notConfirmed(sc *harness.Scenario, n int64, cut []string) {
 	why := stopped(n) + ", so this was not confirmed alone"
 	by := sc.BlockedBy()
-	if len(by) == 0 && len(cut) > 0 && unanswered(sc) {
+	if len(by) == 0 && len(cut) > 1 && unanswered(sc) { // one in flight: the culprit
 		if t := timeCover(sc.ReqID); sc.ReqID != t {
 			by = []string{t}
 			why = fmt.Sprintf("%s while requests of %s were in flight (a crash or a hang; once it answers again, `revhook check --only ID` tries each alone)",

@@ -86,7 +86,8 @@ func TestConsistentBlocksFailAPassingCover(t *testing.T) {
 // When the receiver stopped answering everything, a failure seen only as
 // a request left unanswered is blocked by the deadline requirement (the
 // stop may have been another request's doing) — but not the deadline
-// requirement's own, nor a scenario that hung again alone (cut nil).
+// requirement's own, nor the only requirement in flight (the culprit), nor
+// a scenario that hung again alone (cut nil).
 func TestNotConfirmedBlocksWhatTheStopCut(t *testing.T) {
 	u, err := url.Parse("http://127.0.0.1:9/")
 	require.NoError(t, err)
@@ -104,13 +105,14 @@ func TestNotConfirmedBlocksWhatTheStopCut(t *testing.T) {
 		blocked []string
 	}{
 		{"ROB-01", []string{"ROB-01", "SIG-05"}, []string{harness.CoversTime}},
-		{"VER-01", []string{"VER-01"}, []string{harness.CoversVerifyTime}},
-		{harness.CoversTime, []string{"ACK-01"}, nil},
+		{"VER-01", []string{"VER-01", "SIG-02"}, []string{harness.CoversVerifyTime}},
+		{"ROB-01 alone in flight: the culprit", []string{"ROB-01"}, nil},
+		{harness.CoversTime, []string{"ACK-01", "ROB-01"}, nil},
 		{"DUP-02", nil, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.req, func(t *testing.T) {
-			sc := hung(tc.req)
+			sc := hung(strings.Fields(tc.req)[0])
 			notConfirmed(sc, 40, tc.cut)
 			assert.False(t, sc.Passed())
 			assert.Equal(t, tc.blocked, sc.BlockedBy())

@@ -161,6 +161,8 @@ func noAcceptance(probes []*Exchange, ways []way) string {
 		return fmt.Sprintf("no correctly signed event got an answer: %v", first.Err)
 	case same && first.Status >= 300 && first.Status <= 399:
 		return fmt.Sprintf("the receiver redirects (%s); DevRev does not follow redirects: use the final URL", first.Outcome())
+	case same && (first.Status == 401 || first.Status == 403) && mentionsTime(first.RespBody):
+		return fmt.Sprintf("the receiver refused a correctly signed event in every signing way tried (%s) with %s: its answer is about the timestamp — check its clock and its time zone (the check stamps events with the current UTC time)", list, first.Outcome())
 	case same && (first.Status == 401 || first.Status == 403):
 		return fmt.Sprintf("the receiver refused a correctly signed event in every signing way tried (%s) with %s: check the secret, or try --encoding hex|base64 and --key-encoding raw|base64", list, first.Outcome())
 	case same && (first.Status == 404 || first.Status == 405):
@@ -173,4 +175,16 @@ func noAcceptance(probes []*Exchange, ways []way) string {
 		parts[i] = ways[i].String() + ": " + p.Outcome()
 	}
 	return "the receiver accepted no correctly signed event: " + strings.Join(parts, "; ")
+}
+
+// mentionsTime reports whether an answer's body speaks of the timestamp
+// (a replay window, a clock) rather than of the signature.
+func mentionsTime(body []byte) bool {
+	b := strings.ToLower(string(body[:min(len(body), 4096)]))
+	for _, w := range []string{"timestamp", "stale", "expired", "too old", "clock", "time window", "in the future"} {
+		if strings.Contains(b, w) {
+			return true
+		}
+	}
+	return false
 }

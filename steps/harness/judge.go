@@ -70,7 +70,7 @@ func verifyControlProblem(sc *Scenario, x *Exchange) error {
 	what := fmt.Sprintf("so what %s checks could not be observed", sc.ReqID)
 	switch p := ChallengeProblem(x); {
 	case sc.h.signatureFault(x) != "":
-		return &Blocked{By: []string{sc.h.signatureFault(x)}, Msg: fmt.Sprintf("not observed: the receiver refused the control verify event (correctly signed) as unauthorized (%s), %s", x.Outcome(), what)}
+		return &Blocked{By: []string{sc.h.signatureFault(x)}, Msg: fmt.Sprintf("not observed: the receiver refused the control verify event (correctly signed): %s, %s", x.Outcome(), what)}
 	case x.Err != nil:
 		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: the control verify event (correctly signed) got no answer (%v), %s", x.Err, what)}
 	case p != "":
@@ -205,7 +205,7 @@ func (h *Harness) Challenge(x *Exchange) error {
 		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
 	}
 	if by := h.signatureFault(x); by != "" {
-		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s as unauthorized (%s), so whether it echoes the challenge could not be seen", x.What, x.Outcome())}
+		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s (%s), so whether it echoes the challenge could not be seen", x.What, x.Outcome())}
 	}
 	if p := ChallengeProblem(x); p != "" {
 		if p, ok := strings.CutSuffix(p, topLevelHint); ok {
@@ -259,7 +259,7 @@ func plainASCII(b []byte) bool {
 func (h *Harness) VerifyInTime(x *Exchange) error {
 	switch by := h.signatureFault(x); {
 	case by != "":
-		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s as unauthorized (%s)", x.What, x.Outcome())}
+		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s: %s", x.What, x.Outcome())}
 	case x.Err != nil:
 		return Failf("no verify answer within the %s deadline: %v", seconds(h.opt.Timeout), x.Err)
 	case ChallengeProblem(x) != "":
@@ -274,7 +274,7 @@ func (h *Harness) VerifyInTime(x *Exchange) error {
 func (h *Harness) JSONType(x *Exchange) error {
 	switch by := h.signatureFault(x); {
 	case by != "":
-		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s as unauthorized (%s)", x.What, x.Outcome())}
+		return &Blocked{By: []string{by}, Msg: fmt.Sprintf("not observed: the receiver refused %s: %s", x.What, x.Outcome())}
 	case x.Err != nil:
 		return &Blocked{By: []string{CoversVerifyTime}, Msg: fmt.Sprintf("not observed: %s got no answer (%v)", x.What, x.Err)}
 	case ChallengeProblem(x) != "":
