@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/revhook/revhook/steps/harness"
 	"net/http/httptest"
 	"slices"
 	"time"
@@ -27,7 +28,7 @@ const pauseRequirement = "DUP-02"
 // steps package neither exports it nor reports the time its scenarios
 // spend waiting, so the bench uses the configured value and checks it
 // against a run without DUP-02. Keep it in step with steps/steps.go.
-const configuredPause = 150 * time.Millisecond
+const configuredPause = harness.RetryPause
 
 // measureCheck runs `revhook check` (steps.Run, what the CLI calls) against
 // the reference receiver on loopback several times and reports the median

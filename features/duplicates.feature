@@ -34,7 +34,7 @@ Feature: Duplicates — the same event may arrive more than once
 
       Given the receiver accepts a correctly signed work_created event
       When a first attempt of a correctly signed work_created event is cut off after half of its body
-      And the same event is delivered again
+      And after a short pause the same event is delivered again
       Then the receiver acknowledges it with 2xx
 
     @DUP-02 @must
@@ -44,7 +44,7 @@ Feature: Duplicates — the same event may arrive more than once
 
       Given the receiver accepts a correctly signed work_created event
       When a first attempt of a correctly signed work_created event is cut off after half of its body
-      And the same event is delivered again with a new timestamp and signature
+      And after a short pause the same event is delivered again with a new timestamp and signature
       Then the receiver acknowledges it with 2xx
 
     @DUP-02 @must @slow

@@ -21,8 +21,11 @@ const (
 	// one, since concurrency is ACK-02's subject, not ACK-03's (a receiver
 	// that handles one event at a time must not fail ACK-03 for it).
 	Fanout = 1
-	// RetryPause is the pause before a retry of an abandoned attempt.
-	RetryPause = 150 * time.Millisecond
+	// RetryPause is the pause before a retry of an abandoned attempt: long
+	// enough for a receiver on a busy machine to have started on the
+	// abandoned one, as it has by the time DevRev's retry arrives (a
+	// receiver whose fault shows only then must show it every run).
+	RetryPause = 500 * time.Millisecond
 )
 
 // SendVaried sends the scenario's base event of typ with v applied as "it".
