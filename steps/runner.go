@@ -199,6 +199,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	consistentBlocks(scs) // an interrupted run's partial report too
 	rep := r.build(sel, scs, started)
 	rep.Interrupted = ctx.Err() != nil
 	red := redact.New(s.Secret, append(s.headerValues(), redact.URLPassword(s.URL)...)...)
@@ -236,9 +237,7 @@ func (r *runner) phases(ctx context.Context, filter string) ([]*harness.Scenario
 		r.stillAnswers(ctx)
 	}
 	load, _, err := r.suite(ctx, andTags(filter, loadTag), nil)
-	all := append(scs, load...)
-	consistentBlocks(all)
-	return all, cucumber, err
+	return append(scs, load...), cucumber, err
 }
 
 // consistentBlocks keeps blocked_by from naming a requirement that passed:
