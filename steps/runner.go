@@ -528,8 +528,7 @@ func (r *runner) rerun(ctx context.Context, filter string, scs []*harness.Scenar
 	alive, probed := false, false
 	answersStill := func() bool {
 		if !probed {
-			_, alive = r.stillAnswers(ctx)
-			probed = true
+			alive, probed = r.answersAgain(ctx), true
 		}
 		return alive
 	}
