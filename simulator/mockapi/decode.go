@@ -106,6 +106,9 @@ func query(r *http.Request, allowed ...string) (url.Values, *Error) {
 	}
 	names := make([]string, 0, len(q))
 	for k := range q {
+		if k == "" { // "?=x": no name to put in field_name
+			return nil, parseError("malformed query string", "a query parameter has no name")
+		}
 		if !slices.Contains(allowed, k) {
 			names = append(names, k)
 		}
