@@ -28,6 +28,10 @@ type Options struct {
 	// only small plain integers as numbers, DevRev's key order, and
 	// microsecond envelope timestamps unless Precision says otherwise.
 	Plain bool
+	// NumberBase offsets every display number (ISS-<n>, incident/<n>): a
+	// harness gives each scenario its own range, so that a receiver which
+	// remembers objects never mistakes one scenario's for another's.
+	NumberBase int
 	// WebhookObjectSecret adds a made-up secret to the webhook objects of
 	// webhook_* events. DevRev's schema marks webhook.secret required, but
 	// its guide says a secret is never provided when invoking a webhook, so
@@ -45,6 +49,7 @@ type Generator struct {
 	now  func() time.Time
 	prec Precision
 	seq  map[string]int // next display number per object kind
+	base int            // Options.NumberBase
 	w    *world         // the fake org the catalogue draws on; built lazily
 	// plain and webhookSecret are Options.Plain and Options.WebhookObjectSecret.
 	plain, webhookSecret bool
@@ -62,6 +67,7 @@ func NewGenerator(o Options) *Generator {
 		now:  o.Now,
 		prec: o.Precision,
 		seq:  make(map[string]int),
+		base: max(o.NumberBase, 0),
 
 		plain:         o.Plain,
 		webhookSecret: o.WebhookObjectSecret,

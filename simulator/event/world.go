@@ -140,7 +140,7 @@ var tiers = []string{"tier_1", "tier_2", "tier_3"}
 func (g *Generator) next(k kind) int {
 	n, ok := g.seq[k.seg]
 	if !ok {
-		n = g.fake.IntN(100)
+		n = g.base + g.fake.IntN(100)
 	}
 	n++
 	g.seq[k.seg] = n
@@ -151,10 +151,10 @@ func (g *Generator) next(k kind) int {
 // last one handed out); g.mu must be held.
 func (g *Generator) earlier(k kind) int {
 	n := g.seq[k.seg]
-	if n < 1 {
+	if n <= g.base {
 		return g.next(k)
 	}
-	return 1 + g.fake.IntN(n)
+	return g.base + 1 + g.fake.IntN(n-g.base)
 }
 
 // don returns don:<service>:dvrv-us-1:devo/<org>:<seg>/<id>.

@@ -163,6 +163,7 @@ func (h *Harness) NewScenario(key, name, reqID, level string) *Scenario {
 		Key: key, Name: name, ReqID: reqID, Level: level, h: h, start: time.Now(),
 		gen: event.NewGenerator(event.Options{
 			Seed: derive(h.opt.Seed, key), Org: h.org, Precision: event.Microseconds, Now: h.opt.Clock.Now, Plain: true,
+			NumberBase: numberBase(h.opt.Seed, key),
 		}),
 	}
 }
@@ -172,6 +173,17 @@ func (h *Harness) Begin(ctx context.Context) error { return h.slots.acquire(ctx)
 
 // End frees the slot Begin took.
 func (h *Harness) End() { h.slots.release() }
+
+// numberBase is the start of a scenario's range of display numbers: one of
+// two million ranges of a thousand (numbers stay below 2^31), picked by the
+// scenario's key, so that two scenarios of a run — or a scenario and its
+// re-run alone — rarely share a range (with ~120 keys, well under one run
+// in a hundred) instead of sharing numbers in most runs (every scenario's
+// numbers started below 100), which a receiver that remembers objects
+// (409 "already exists") took for one object seen twice.
+func numberBase(seed int64, key string) int {
+	return int(derive(seed, "numbers: "+key)%2_000_000) * 1000
+}
 
 // derive mixes the run's seed with a key into a non-zero generator seed.
 func derive(seed int64, key string) uint64 {
