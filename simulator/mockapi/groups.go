@@ -29,7 +29,7 @@ type group struct {
 	mu       sync.Mutex
 	inWindow int    // its events the replay window holds
 	pending  int    // its deliveries not ended (with a state file)
-	ended    []byte // bitset of its ended deliveries, by position
+	ended    bitset // its ended deliveries, by position
 	dropped  bool
 }
 
@@ -50,7 +50,7 @@ func (s *Server) newGroup(b *batch, webhookID string, ids []string, first int) *
 	if s.store != nil {
 		s.store.Put(store.Meta, []byte("group"), store.U64(g.key)) // keys are never reused
 		g.pending = len(ids)
-		g.ended = make([]byte, (len(ids)+7)/8)
+		g.ended = newBitset(len(ids))
 		s.holdBatch(b, 1)
 		prefix := commonPrefix(ids)
 		rec := groupRecord{WebhookID: webhookID, Batch: b.p.key, First: first, Prefix: prefix, IDs: make([]string, len(ids))}
@@ -91,11 +91,11 @@ func commonPrefix(ids []string) string {
 // goes once nothing keeps it.
 func (s *Server) ended(g *group, i int) {
 	g.mu.Lock()
-	if i < 0 || i/8 >= len(g.ended) || g.ended[i/8]&(1<<(i%8)) != 0 {
+	if i < 0 || i/8 >= len(g.ended) || g.ended.has(i) {
 		g.mu.Unlock()
 		return
 	}
-	g.ended[i/8] |= 1 << (i % 8)
+	g.ended.set(i)
 	g.pending--
 	g.mu.Unlock()
 	// The bitset is read when the store commits: one copy and one write
@@ -103,6 +103,13 @@ func (s *Server) ended(g *group, i int) {
 	s.store.PutLatest(store.Ended, store.U64(g.key), g.bits)
 	s.dropIfDone(g)
 }
+
+// bitset is a set of positions, a bit each.
+type bitset []byte
+
+func newBitset(n int) bitset    { return make(bitset, (n+7)/8) }
+func (b bitset) has(i int) bool { return b[i/8]&(1<<(i%8)) != 0 }
+func (b bitset) set(i int)      { b[i/8] |= 1 << (i % 8) }
 
 // bits returns a copy of g's ended bitset.
 func (g *group) bits() []byte {
@@ -212,7 +219,7 @@ func (s *Server) restoreGroups(batches map[uint64]*batch) (map[string][]*deliver
 // restoreGroup rebuilds one group of the state file, taking the records of
 // its pending deliveries out of recs into byHook.
 func (s *Server) restoreGroup(key uint64, b *batch, r groupRecord, bits []byte, recs map[string]*deliveryRecord, byHook map[string][]*deliveryRecord) {
-	g := &group{key: key, b: b, webhookID: r.WebhookID, first: r.First, ended: make([]byte, (len(r.IDs)+7)/8)}
+	g := &group{key: key, b: b, webhookID: r.WebhookID, first: r.First, ended: newBitset(len(r.IDs))}
 	copy(g.ended, bits)
 	b.p.adopt() // the group holds its trigger
 	h, ok := s.hooks[r.WebhookID]
@@ -224,14 +231,14 @@ func (s *Server) restoreGroup(key uint64, b *batch, r groupRecord, bits []byte, 
 		ids[i] = r.Prefix + sfx
 		rec, had := recs[ids[i]]
 		delete(recs, ids[i])
-		if had && (g.ended[i/8]&(1<<(i%8)) != 0 || !live) {
+		if had && (g.ended.has(i) || !live) {
 			s.store.Delete(store.Deliveries, []byte(ids[i]))
 		}
-		if g.ended[i/8]&(1<<(i%8)) != 0 {
+		if g.ended.has(i) {
 			continue
 		}
 		if !live {
-			g.ended[i/8] |= 1 << (i % 8)
+			g.ended.set(i)
 			changed = true
 			continue
 		}

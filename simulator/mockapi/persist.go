@@ -156,9 +156,6 @@ func (s *Server) dropHook(id string) {
 	}
 }
 
-// saveBatch waits for the state file to hold b's groups.
-func (s *Server) saveBatch() *Error { return s.syncStore() }
-
 // holdBatch counts n more holders of b (its groups, its replays in
 // progress), writing its record when it had none.
 func (s *Server) holdBatch(b *batch, n int) {
@@ -238,20 +235,19 @@ func (s *Server) addLogRecord(e deliverylog.Entry) {
 // pending delivery, resumed on its schedule.
 func (s *Server) restore() error {
 	st := s.store
-	if v, err := st.Get(store.Meta, []byte("display")); err != nil {
-		return err
-	} else if len(v) == 8 {
-		s.display = int(binary.BigEndian.Uint64(v))
-	}
-	if v, err := st.Get(store.Meta, []byte("batch")); err != nil {
-		return err
-	} else if len(v) == 8 {
-		s.batchSeq.Store(binary.BigEndian.Uint64(v))
-	}
-	if v, err := st.Get(store.Meta, []byte("group")); err != nil {
-		return err
-	} else if len(v) == 8 {
-		s.groupSeq.Store(binary.BigEndian.Uint64(v))
+	for _, c := range []struct {
+		key string
+		set func(uint64)
+	}{
+		{"display", func(n uint64) { s.display = int(n) }},
+		{"batch", s.batchSeq.Store},
+		{"group", s.groupSeq.Store},
+	} {
+		n, err := s.metaCount(c.key)
+		if err != nil {
+			return err
+		}
+		c.set(n)
 	}
 	var entries []deliverylog.Entry
 	if err := st.ForEach(store.Log, func(_, v []byte) error {
@@ -307,6 +303,16 @@ func (s *Server) restore() error {
 		}
 		return nil
 	})
+}
+
+// metaCount reads the counter key of the state file's Meta bucket (0 when
+// it has none).
+func (s *Server) metaCount(key string) (uint64, error) {
+	v, err := s.store.Get(store.Meta, []byte(key))
+	if err != nil || len(v) != 8 {
+		return 0, err
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 // restoreHookLocked rebuilds one webhook and restarts its verify loop.

@@ -251,11 +251,7 @@ func (s *Server) recOf(eventID string, replay bool) *deliveryRecord {
 	if s.store == nil {
 		return nil
 	}
-	key := eventID
-	if replay {
-		key = "replay:" + eventID
-	}
-	r, _ := s.recs.Load(key)
+	r, _ := s.recs.Load(string((&deliveryRecord{EventID: eventID, Replay: replay}).key()))
 	rec, _ := r.(*deliveryRecord)
 	return rec
 }

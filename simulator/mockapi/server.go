@@ -16,7 +16,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/http"
@@ -303,13 +302,9 @@ func New(cfg Config) (*Server, error) {
 		// A seeded mock started again on its state file must not make the
 		// ids of its earlier runs again: each start of the file has its own
 		// sequence (the first the seed's own).
-		boots, err := s.store.Get(store.Meta, []byte("boots"))
+		n, err := s.metaCount("boots")
 		if err != nil {
 			return nil, err
-		}
-		var n uint64
-		if len(boots) == 8 {
-			n = binary.BigEndian.Uint64(boots)
 		}
 		s.store.Put(store.Meta, []byte("boots"), store.U64(n+1))
 		if cfg.Seed != 0 {

@@ -209,7 +209,7 @@ func (s *Server) enqueue(b *batch, targets []*target) *Error {
 		t.g = s.newGroup(b, t.h.id, t.ids, 0)
 		n += len(t.ids)
 	}
-	if e := s.saveBatch(); e != nil {
+	if e := s.syncStore(); e != nil { // the groups are written
 		s.release(n)
 		return e
 	}

@@ -128,7 +128,7 @@ func (h *Harness) patiently(ctx context.Context, r Request) *Exchange {
 		x = h.do(ctx, r)
 		x.Waited = waited
 	}
-	if len(x.Waited) > 0 && !x.OK() && x.Throttle == "" && x.Answered() && (x.Status == http.StatusTooManyRequests || x.Status == http.StatusServiceUnavailable) {
+	if _, again := x.retryAfter(h.opt.Clock.Now()); again && len(x.Waited) > 0 && x.Throttle == "" {
 		x.Throttle = fmt.Sprintf("rate limited: still so after %d retries, as DevRev would make them", len(x.Waited))
 	}
 	return x
